@@ -1,0 +1,38 @@
+package cache
+
+import "errors"
+
+// Errors returned by the cache. Match them with [errors.Is]: most are wrapped
+// with the user name for context, except on Verify's allocation-free path,
+// which returns the sentinel itself.
+var (
+	// ErrAlreadyRegistered: Register was given a name that has a record.
+	ErrAlreadyRegistered = errors.New("cache: user already registered")
+
+	// ErrNotRegistered: the user has no record.
+	ErrNotRegistered = errors.New("cache: user not registered")
+
+	// ErrInvalidToken: Deregister was given a token that is wrong or
+	// malformed for the user.
+	ErrInvalidToken = errors.New("cache: invalid token")
+
+	// ErrMalformedToken: the token is not a hex number that fits in the
+	// cache's token size (see [WithNBytes]).
+	ErrMalformedToken = errors.New("cache: malformed token")
+
+	// ErrEmailMismatch: Reset was given an email other than the registered one.
+	ErrEmailMismatch = errors.New("cache: email does not match registered email")
+
+	// ErrInvalidUser: the user name cannot name a record (see [Cache.UserCredFile]).
+	ErrInvalidUser = errors.New("cache: invalid user name")
+
+	// ErrInvalidEmail: the email is not a single bare address.
+	ErrInvalidEmail = errors.New("cache: invalid email")
+
+	// ErrClosed: the Cache was closed.
+	ErrClosed = errors.New("cache: closed")
+)
+
+// errChanged reports that a record changed between a read and a conditional
+// write; the caller reads again and retries.
+var errChanged = errors.New("cache: record changed concurrently")

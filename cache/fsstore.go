@@ -1,0 +1,287 @@
+package cache
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+const (
+	// ownPrefix starts the name of every file the package itself makes in
+	// the credentials directory; no user name starts with '.'.
+	ownPrefix  = ".fixiecreds-"
+	tempPrefix = ownPrefix + "tmp-"
+	lockName   = ownPrefix + "lock"
+
+	// staleTemp is the age past which New removes a temporary file: a
+	// younger one may belong to a writer that is still running.
+	staleTemp = time.Minute
+)
+
+// fsStore keeps one record file per user in a directory. Every access goes
+// through an os.Root opened on the directory for that access, so no name,
+// symbolic link or replaced directory can lead it outside the directory.
+type fsStore struct {
+	dir string // absolute
+	log *slog.Logger
+
+	// writeFile writes a new temporary file's content; a seam so that
+	// tests can make the disk fill up.
+	writeFile func(f *os.File, data []byte) error
+
+	// newWatcher and retry configure watch (watch.go).
+	newWatcher func() (*fsnotify.Watcher, error)
+	retry      time.Duration
+}
+
+func recordName(user string) string { return user + recordExt }
+
+func (s *fsStore) open() (*os.Root, error) {
+	root, err := os.OpenRoot(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("cache: credentials directory: %w", err)
+	}
+	return root, nil
+}
+
+func (s *fsStore) read(user string) ([]byte, error) {
+	root, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return readRecord(root, user)
+}
+
+// readRecord reads a record file, which must be a regular file (a FIFO
+// would block; a device could be endless) of at most maxRecordSize bytes.
+func readRecord(root *os.Root, user string) ([]byte, error) {
+	f, err := root.OpenFile(recordName(user), os.O_RDONLY|openNonblock, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, ErrNotRegistered
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cache: reading record of %q: %w", user, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return nil, fmt.Errorf("cache: reading record of %q: %w", user, err)
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w for %q: not a regular file", errBadRecord, user)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("cache: reading record of %q: %w", user, err)
+	}
+	if len(data) > maxRecordSize {
+		return nil, fmt.Errorf("%w for %q: larger than %d bytes", errBadRecord, user, maxRecordSize)
+	}
+	return data, nil
+}
+
+func (s *fsStore) create(user string, rec []byte) error {
+	root, err := s.open()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	tmp, err := s.writeTemp(root, rec)
+	if err != nil {
+		return err
+	}
+	// link fails if the name exists: the check and the creation are one
+	// step, whoever else creates records in the directory.
+	err = root.Link(tmp, recordName(user))
+	root.Remove(tmp)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w: %q", ErrAlreadyRegistered, user)
+	}
+	if err != nil {
+		return fmt.Errorf("cache: creating record of %q: %w", user, err)
+	}
+	return syncDir(root)
+}
+
+func (s *fsStore) put(user string, rec []byte) error {
+	return s.locked(func(root *os.Root) error {
+		return s.replace(root, user, rec)
+	})
+}
+
+func (s *fsStore) swap(user string, old, rec []byte) error {
+	return s.locked(func(root *os.Root) error {
+		cur, err := readRecord(root, user)
+		if errors.Is(err, ErrNotRegistered) {
+			return errChanged
+		}
+		if err != nil {
+			return err
+		}
+		if string(cur) != string(old) {
+			return errChanged
+		}
+		if rec == nil {
+			return removeRecord(root, user)
+		}
+		return s.replace(root, user, rec)
+	})
+}
+
+func (s *fsStore) remove(user string) error {
+	return s.locked(func(root *os.Root) error {
+		return removeRecord(root, user)
+	})
+}
+
+func (s *fsStore) list() ([]string, error) {
+	root, err := s.open()
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	entries, err := readDir(root)
+	if err != nil {
+		return nil, err
+	}
+	var users []string
+	for _, e := range entries {
+		user, ok := strings.CutSuffix(e.Name(), recordExt)
+		if ok && checkUser(user) == nil && (e.Type().IsRegular() || e.Type()&fs.ModeSymlink != 0) {
+			users = append(users, user)
+		}
+	}
+	return users, nil
+}
+
+// removeStaleTemps removes temporary files left by writers that were
+// killed, once they are older than staleTemp.
+func (s *fsStore) removeStaleTemps(now time.Time) error {
+	root, err := s.open()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	entries, err := readDir(root)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), tempPrefix) {
+			continue
+		}
+		fi, err := e.Info()
+		if err != nil || now.Sub(fi.ModTime()) < staleTemp {
+			continue
+		}
+		if err := root.Remove(e.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log.Warn("cache: cannot remove stale temporary file", "file", e.Name(), "err", err)
+		}
+	}
+	return nil
+}
+
+func readDir(root *os.Root) ([]fs.DirEntry, error) {
+	d, err := root.Open(".")
+	if err != nil {
+		return nil, fmt.Errorf("cache: listing credentials directory: %w", err)
+	}
+	defer d.Close()
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, fmt.Errorf("cache: listing credentials directory: %w", err)
+	}
+	return entries, nil
+}
+
+// locked runs f holding the directory's lock, which orders every
+// read-check-write against the others, in this process and in any other.
+func (s *fsStore) locked(f func(root *os.Root) error) error {
+	root, err := s.open()
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	unlock, err := lockDir(root)
+	if err != nil {
+		return fmt.Errorf("cache: locking credentials directory: %w", err)
+	}
+	defer unlock()
+	return f(root)
+}
+
+// replace puts rec in place of the user's record in one atomic rename:
+// a reader sees the old record or the new one, never a part of either.
+func (s *fsStore) replace(root *os.Root, user string, rec []byte) error {
+	tmp, err := s.writeTemp(root, rec)
+	if err != nil {
+		return err
+	}
+	if err := root.Rename(tmp, recordName(user)); err != nil {
+		root.Remove(tmp)
+		return fmt.Errorf("cache: writing record of %q: %w", user, err)
+	}
+	return syncDir(root)
+}
+
+func removeRecord(root *os.Root, user string) error {
+	err := root.Remove(recordName(user))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %q", ErrNotRegistered, user)
+	}
+	if err != nil {
+		return fmt.Errorf("cache: removing record of %q: %w", user, err)
+	}
+	return syncDir(root)
+}
+
+// writeTemp writes data to a new temporary file, mode 0600 from its
+// creation, flushed to disk, and returns its name.
+func (s *fsStore) writeTemp(root *os.Root, data []byte) (string, error) {
+	for {
+		name := tempPrefix + rand.Text()
+		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue // 130 random bits: never in practice
+		}
+		if err != nil {
+			return "", fmt.Errorf("cache: writing record: %w", err)
+		}
+		err = s.writeFile(f, data)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			root.Remove(name)
+			return "", fmt.Errorf("cache: writing record: %w", err)
+		}
+		return name, nil
+	}
+}
+
+func writeAndSync(f *os.File, data []byte) error {
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// syncDir makes a completed link, rename or removal durable.
+func syncDir(root *os.Root) error {
+	d, err := root.Open(".")
+	if err != nil {
+		return fmt.Errorf("cache: syncing credentials directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("cache: syncing credentials directory: %w", err)
+	}
+	return nil
+}

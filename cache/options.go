@@ -1,0 +1,136 @@
+package cache
+
+import (
+	crand "crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+const (
+	defaultPoll       = time.Second
+	defaultMaxEntries = 100_000
+	// maxUnknownNames bounds the names cached as having no record.
+	maxUnknownNames = 10_000
+)
+
+// An Option configures a Cache in New.
+type Option func(*config) error
+
+type config struct {
+	nbytes     int
+	rand       io.Reader
+	log        *slog.Logger
+	watch      bool
+	poll       time.Duration
+	maxEntries int
+
+	// seams for tests
+	newWatcher func() (*fsnotify.Watcher, error)
+	writeFile  func(f *os.File, data []byte) error
+	store      func(s *fsStore) store
+}
+
+func defaultConfig() config {
+	return config{
+		nbytes:     defaultNBytes,
+		rand:       crand.Reader,
+		log:        slog.Default(),
+		watch:      true,
+		poll:       defaultPoll,
+		maxEntries: defaultMaxEntries,
+		newWatcher: fsnotify.NewWatcher,
+		writeFile:  writeAndSync,
+	}
+}
+
+// WithNBytes sets the token size in bytes, 1 to 128; the default is 20.
+// Generated tokens are 2·n hex digits, and a token is accepted only if its
+// value fits in n bytes. The size is part of the directory's format: every
+// process sharing a directory must use the same one.
+func WithNBytes(n int) Option {
+	return func(c *config) error {
+		if n < 1 || n > maxNBytes {
+			return fmt.Errorf("cache: token size %d bytes is not between 1 and %d", n, maxNBytes)
+		}
+		c.nbytes = n
+		return nil
+	}
+}
+
+// WithRand sets the source of token randomness; the default is
+// crypto/rand. Reads from r are serialized. Anything but a cryptographic
+// source makes tokens guessable: use it in tests only.
+func WithRand(r io.Reader) Option {
+	return func(c *config) error {
+		if r == nil {
+			return errors.New("cache: nil random source")
+		}
+		c.rand = r
+		return nil
+	}
+}
+
+// WithSeed makes tokens a deterministic function of seed, for tests only:
+// the tokens are guessable by anyone who knows the seed. The sequence is
+// not that of the Python implementation.
+func WithSeed(seed uint64) Option {
+	var key [32]byte
+	binary.LittleEndian.PutUint64(key[:], seed)
+	return WithRand(rand.NewChaCha8(key))
+}
+
+// WithLogger sets where the cache reports watcher trouble and repairs;
+// the default is slog.Default(). Nothing logged ever holds a token.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("cache: nil logger")
+		}
+		c.log = l
+		return nil
+	}
+}
+
+// WithWatch turns change notifications on (the default) or off. Off, a
+// cached record is trusted for at most the poll interval.
+func WithWatch(on bool) Option {
+	return func(c *config) error {
+		c.watch = on
+		return nil
+	}
+}
+
+// WithPollInterval sets how long a cached record is trusted while change
+// notifications are not working, and how often the cache tries to watch
+// again; the default is 1 s.
+func WithPollInterval(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("cache: poll interval %v is not positive", d)
+		}
+		c.poll = d
+		return nil
+	}
+}
+
+// WithMaxEntries bounds how many registered users are kept in memory; the
+// default is 100,000. Past it, a random entry is dropped (and read again
+// from disk when next needed). Names found to have no record are bounded
+// separately, at 10,000 or n if smaller.
+func WithMaxEntries(n int) Option {
+	return func(c *config) error {
+		if n < 1 {
+			return fmt.Errorf("cache: max entries %d is not positive", n)
+		}
+		c.maxEntries = n
+		return nil
+	}
+}

@@ -1,0 +1,103 @@
+package cache
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"unicode/utf16"
+)
+
+// maxRecordSize bounds what is read of a record file. A record this package
+// writes is under 4 KiB; the rest is room for records written by others.
+const maxRecordSize = 64 << 10
+
+// User is one user's record: what is stored in "<credsdir>/<user>.json".
+// The token itself is never stored, only HashedToken, the lowercase hex
+// SHA-256 of the token's value (see [Cache.HashToken]).
+type User struct {
+	User        string `json:"user"`
+	Email       string `json:"email"`
+	HashedToken string `json:"hashed_token"`
+}
+
+// encodeRecord returns u exactly as the Python service writes it:
+// json.dump with sorted keys, compact separators and ensure_ascii.
+func encodeRecord(u User) []byte {
+	b := make([]byte, 0, 48+len(u.Email)+len(u.HashedToken)+len(u.User))
+	b = append(b, `{"email":`...)
+	b = appendPyString(b, u.Email)
+	b = append(b, `,"hashed_token":`...)
+	b = appendPyString(b, u.HashedToken)
+	b = append(b, `,"user":`...)
+	b = appendPyString(b, u.User)
+	return append(b, '}')
+}
+
+// appendPyString appends s as a JSON string escaped as Python's json module
+// does by default: '"' and '\' escaped, \b \f \n \r \t by name, every other
+// character outside ' '…'~' as a lowercase \uXXXX escape (UTF-16 surrogate
+// pairs beyond the BMP); '<', '>' and '&' are left as they are.
+func appendPyString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	u4 := func(b []byte, r rune) []byte {
+		return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
+	}
+	b = append(b, '"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\b':
+			b = append(b, '\\', 'b')
+		case r == '\f':
+			b = append(b, '\\', 'f')
+		case r == '\n':
+			b = append(b, '\\', 'n')
+		case r == '\r':
+			b = append(b, '\\', 'r')
+		case r == '\t':
+			b = append(b, '\\', 't')
+		case r >= ' ' && r <= '~':
+			b = append(b, byte(r))
+		case r < 0x10000:
+			b = u4(b, r)
+		default:
+			hi, lo := utf16.EncodeRune(r)
+			b = u4(u4(b, hi), lo)
+		}
+	}
+	return append(b, '"')
+}
+
+// errBadRecord marks a record that exists but cannot be used.
+var errBadRecord = errors.New("cache: unusable record")
+
+// decodeRecord parses the record stored for user. It accepts any
+// whitespace, key order or trailing newline and ignores unknown keys; it
+// rejects a record that lacks a key, whose "user" is not user, or whose
+// "hashed_token" is not 64 hex digits.
+func decodeRecord(user string, data []byte) (User, [sha256.Size]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return User{}, [sha256.Size]byte{}, fmt.Errorf("%w for %q: not a JSON object", errBadRecord, user)
+	}
+	var u User
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{"user", &u.User}, {"email", &u.Email}, {"hashed_token", &u.HashedToken}} {
+		raw, ok := fields[f.key]
+		if !ok || json.Unmarshal(raw, f.dst) != nil {
+			return User{}, [sha256.Size]byte{}, fmt.Errorf("%w for %q: %q missing or not a string", errBadRecord, user, f.key)
+		}
+	}
+	if u.User != user {
+		return User{}, [sha256.Size]byte{}, fmt.Errorf("%w for %q: it names another user", errBadRecord, user)
+	}
+	sum, ok := decodeHash(u.HashedToken)
+	if !ok {
+		return User{}, [sha256.Size]byte{}, fmt.Errorf("%w for %q: hashed_token is not 64 hex digits", errBadRecord, user)
+	}
+	return u, sum, nil
+}
