@@ -59,10 +59,10 @@ func TestHashTokenMalformed(t *testing.T) {
 	c := newTestCache(t)
 	for _, token := range []string{
 		"", "zz", "0x1f", "-1", "+1", "1_f", " ff", "ff ", "f\x00", "ｆｆ",
-		strings.Repeat("f", 41),            // value needs 21 bytes
-		"1" + strings.Repeat("0", 40),      // likewise
-		strings.Repeat("0", 257),           // too long even if zero
-		strings.Repeat("0", 200) + "1g",    // non-hex after zeros
+		strings.Repeat("f", 41),         // value needs 21 bytes
+		"1" + strings.Repeat("0", 40),   // likewise
+		strings.Repeat("0", 257),        // too long even if zero
+		strings.Repeat("0", 200) + "1g", // non-hex after zeros
 	} {
 		t.Run(token, func(t *testing.T) {
 			got, err := c.HashToken(token)
