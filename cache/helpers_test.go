@@ -3,6 +3,8 @@ package cache
 import (
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -39,4 +41,9 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// writeFileAt writes a record file directly, as another program would.
+func writeFileAt(dir, user string, rec []byte) error {
+	return os.WriteFile(filepath.Join(dir, user+recordExt), rec, 0o600)
 }
