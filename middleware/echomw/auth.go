@@ -1,0 +1,105 @@
+package echomw
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fixiecreds/fixiecreds/middleware"
+	"github.com/fixiecreds/fixiecreds/middleware/internal/authn"
+)
+
+// Auth returns Echo middleware that lets a request through only with a valid
+// user and token in the X-Fixie-User and X-Fixie-Token headers; it is
+// [AuthWithConfig] with [DefaultAuthConfig]. Use it with e.Use, on a group, or
+// on one route.
+//
+// On success the next handler runs with the user in the request context,
+// where both [User] and middleware.UserFromContext find it. Missing, empty,
+// unknown, wrong, malformed or unusable credentials are answered 401 with a
+// WWW-Authenticate: Fixie challenge and one and the same message; a
+// verification that could not complete is answered 500 and the request never
+// passes. The token header never reaches the next handler.
+//
+// Auth panics if v is nil.
+func Auth(v middleware.Verifier) echo.MiddlewareFunc {
+	return AuthWithConfig(v, DefaultAuthConfig)
+}
+
+// AuthWithConfig is [Auth] configured by cfg. It panics if v is nil or cfg is
+// invalid; [AuthConfig.ToMiddleware] reports the same problems as an error.
+func AuthWithConfig(v middleware.Verifier, cfg AuthConfig) echo.MiddlewareFunc {
+	mw, err := cfg.ToMiddleware(v)
+	if err != nil {
+		panic(err)
+	}
+	return mw
+}
+
+// ToMiddleware returns the middleware of [AuthWithConfig], or an error if v
+// is nil, if a header name is not a valid HTTP field name, if the user and
+// token headers are the same, if BasicAuth is on and either header is
+// Authorization, or if the realm holds a quote, a backslash or a character
+// other than printable ASCII.
+func (cfg AuthConfig) ToMiddleware(v middleware.Verifier) (echo.MiddlewareFunc, error) {
+	cfg = cfg.withDefaults()
+	chk, err := authn.New(cfg.settings(), authn.Adapt(v))
+	if err != nil {
+		return nil, err
+	}
+	skip, onError, onOutcome := cfg.Skipper, cfg.ErrorHandler, cfg.OnOutcome
+	challenge := chk.Challenge()
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if skip != nil && skip(c) {
+				chk.Strip(r.Header)
+				if onOutcome != nil {
+					onOutcome(c, middleware.Outcome{Result: middleware.Skipped})
+				}
+				return next(c)
+			}
+			v := chk.Check(r.Context(), r.Header)
+			if onOutcome != nil {
+				onOutcome(c, outcome(v))
+			}
+			switch v.Result {
+			case authn.Accepted:
+				c.SetRequest(authn.WithUser(r, v.User))
+				return next(c)
+			case authn.Failed:
+				return onError(v.Err, c)
+			case authn.Missing:
+				c.Response().Header()["Www-Authenticate"] = challenge
+				return onError(middleware.ErrMissingCredentials, c)
+			default:
+				c.Response().Header()["Www-Authenticate"] = challenge
+				return onError(middleware.ErrInvalidCredentials, c)
+			}
+		}
+	}, nil
+}
+
+// User returns the user that [Auth] verified for the request in c, and
+// whether there is one. It is middleware.UserFromContext on the request's
+// context, and never panics.
+func User(c echo.Context) (string, bool) {
+	if c == nil || c.Request() == nil {
+		return "", false
+	}
+	return middleware.UserFromContext(c.Request().Context())
+}
+
+// defaultErrorHandler is AuthConfig.ErrorHandler's default.
+func defaultErrorHandler(err error, _ echo.Context) error {
+	if errors.Is(err, middleware.ErrVerifyFailed) {
+		return &echo.HTTPError{Code: http.StatusInternalServerError, Message: "Credentials could not be verified", Internal: err}
+	}
+	return &echo.HTTPError{Code: http.StatusUnauthorized, Message: "Unauthorized", Internal: err}
+}
+
+// outcome converts the core's verdict to what OnOutcome receives.
+func outcome(v authn.Verdict) middleware.Outcome {
+	return middleware.Outcome{Result: middleware.Result(v.Result), User: v.User, Basic: v.Basic, Err: v.Err}
+}

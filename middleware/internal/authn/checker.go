@@ -1,0 +1,153 @@
+package authn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/textproto"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+)
+
+// VerifyFunc asks whether token is user's; ctx is the request's context. Its
+// results follow [cache.Cache.Verify].
+type VerifyFunc func(ctx context.Context, user, token string) (bool, error)
+
+// Settings are the parts of a middleware configuration the core needs. Empty
+// strings are not defaults here: the public packages fill defaults in first.
+type Settings struct {
+	UserHeader  string // header carrying the user name
+	TokenHeader string // header carrying the token; removed from every request
+	Realm       string // realm of the WWW-Authenticate challenge
+	Basic       bool   // accept Authorization: Basic user:token when both headers are absent
+}
+
+// Checker reads, removes and verifies the credentials of requests. It is
+// immutable after [New] and safe for concurrent use.
+type Checker struct {
+	userKey   string // canonical header keys, so that look-ups skip canonicalization
+	tokenKey  string
+	basic     bool
+	verify    VerifyFunc
+	challenge []string
+}
+
+// New returns a Checker for s that asks verify. It reports an error if a
+// header name is not a valid HTTP field name, if both name the same header,
+// if the realm holds a quote, a backslash or a character other than
+// printable ASCII, or if verify is nil.
+func New(s Settings, verify VerifyFunc) (*Checker, error) {
+	if verify == nil {
+		return nil, errors.New("middleware: nil verifier")
+	}
+	if !validFieldName(s.UserHeader) {
+		return nil, fmt.Errorf("middleware: invalid user header name %q", s.UserHeader)
+	}
+	if !validFieldName(s.TokenHeader) {
+		return nil, fmt.Errorf("middleware: invalid token header name %q", s.TokenHeader)
+	}
+	userKey := textproto.CanonicalMIMEHeaderKey(s.UserHeader)
+	tokenKey := textproto.CanonicalMIMEHeaderKey(s.TokenHeader)
+	if userKey == tokenKey {
+		return nil, fmt.Errorf("middleware: user and token share the header %q", userKey)
+	}
+	if s.Basic && (userKey == authorization || tokenKey == authorization) {
+		return nil, errors.New("middleware: Basic fallback needs the Authorization header for itself")
+	}
+	if !validRealm(s.Realm) {
+		return nil, fmt.Errorf("middleware: invalid realm %q", s.Realm)
+	}
+	return &Checker{
+		userKey:   userKey,
+		tokenKey:  tokenKey,
+		basic:     s.Basic,
+		verify:    verify,
+		challenge: challenge(s.Realm, s.Basic),
+	}, nil
+}
+
+// Challenge returns the WWW-Authenticate values for a 401 answer: the Fixie
+// challenge, then a Basic one when the Basic fallback is on. The slice is
+// shared and has no spare capacity: callers may store it in a header map but
+// must not modify its elements.
+func (c *Checker) Challenge() []string { return c.challenge }
+
+// Strip removes from h the token header and, when the Basic fallback is on,
+// a Basic Authorization header, without verifying anything.
+func (c *Checker) Strip(h http.Header) {
+	delete(h, c.tokenKey)
+	if c.basic {
+		takeBasic(h)
+	}
+}
+
+// Check reads the credentials in h, removes them as [Checker.Strip] does,
+// and verifies them. The Verdict's Err is:
+//   - nil when the credentials were accepted;
+//   - [ErrMissing] when the user or token is absent or empty;
+//   - [ErrInvalid] when a credential header is repeated or a Basic header
+//     cannot be decoded;
+//   - the verifier's error when it names a refusal ([cache.ErrNotRegistered],
+//     [cache.ErrInvalidUser], [cache.ErrInvalidToken], [cache.ErrMalformedToken]),
+//     and [cache.ErrInvalidToken] when the verifier answered (false, nil);
+//   - otherwise an error wrapping both [ErrFailed] and the verifier's error:
+//     verification could not complete, and a verifier that claims success
+//     together with an error is not believed.
+//
+// On success it does not allocate beyond what the verifier does.
+func (c *Checker) Check(ctx context.Context, h http.Header) Verdict {
+	user, nUser := first(h, c.userKey)
+	token, nToken := first(h, c.tokenKey)
+	delete(h, c.tokenKey)
+	var v Verdict
+	if c.basic {
+		bUser, bToken, found, ok := takeBasic(h)
+		if found && user == "" && token == "" && nUser <= 1 && nToken <= 1 {
+			v.Basic = true
+			if !ok {
+				v.Result, v.Err = Rejected, ErrInvalid
+				return v
+			}
+			user, token, nUser, nToken = bUser, bToken, 1, 1
+		}
+	}
+	v.User = user
+	switch {
+	case nUser > 1 || nToken > 1:
+		v.Result, v.Err = Rejected, ErrInvalid
+		return v
+	case user == "" || token == "":
+		v.Result, v.Err = Missing, ErrMissing
+		return v
+	}
+	ok, err := c.verify(ctx, user, token)
+	v.Result, v.Err = classify(ok, err)
+	return v
+}
+
+// classify maps a verifier's answer to a result and its cause.
+func classify(ok bool, err error) (Result, error) {
+	switch {
+	case err == nil && ok:
+		return Accepted, nil
+	case err == nil:
+		return Rejected, cache.ErrInvalidToken
+	case errors.Is(err, cache.ErrNotRegistered),
+		errors.Is(err, cache.ErrInvalidUser),
+		errors.Is(err, cache.ErrInvalidToken),
+		errors.Is(err, cache.ErrMalformedToken):
+		return Rejected, err
+	}
+	return Failed, fmt.Errorf("%w: %w", ErrFailed, err)
+}
+
+// first returns the first value of the canonical key in h and how many
+// values there are.
+func first(h http.Header, key string) (string, int) {
+	vs := h[key]
+	if len(vs) == 0 {
+		return "", 0
+	}
+	return vs[0], len(vs)
+}

@@ -1,0 +1,50 @@
+package middleware
+
+import "github.com/fixiecreds/fixiecreds/middleware/internal/authn"
+
+// Result classifies what [Auth] did with one request.
+type Result uint8
+
+// The results [Auth] reports through [Config.OnOutcome].
+const (
+	// Accepted: the credentials were verified and the next handler runs with
+	// the user in the request context.
+	Accepted = Result(authn.Accepted)
+	// Skipped: [Config.Skipper] let the request through unchecked.
+	Skipped = Result(authn.Skipped)
+	// Missing: the user or the token was absent or empty; answered 401.
+	Missing = Result(authn.Missing)
+	// Rejected: unknown user, wrong or malformed token, unusable name, or an
+	// ambiguous credential; answered 401.
+	Rejected = Result(authn.Rejected)
+	// Failed: verification could not complete; answered 500.
+	Failed = Result(authn.Failed)
+)
+
+// String returns the result's lower-case name ("accepted", "skipped",
+// "missing", "rejected", "failed"), or "unknown".
+func (r Result) String() string { return authn.Result(r).String() }
+
+// Outcome describes one request's authentication for logging and metrics. It
+// never holds the token.
+type Outcome struct {
+	Result Result
+	// User is the user name the request presented, or "" if none. It is not
+	// verified unless Result is Accepted.
+	User string
+	// Basic reports that the credentials came from an Authorization: Basic
+	// header rather than the user and token headers.
+	Basic bool
+	// Err is nil for Accepted and Skipped. For Missing it is
+	// [ErrMissingCredentials]. For Rejected it is the reason:
+	// [cache.ErrNotRegistered], [cache.ErrInvalidUser], [cache.ErrInvalidToken]
+	// (wrong or malformed token) or [ErrInvalidCredentials]. For Failed it
+	// wraps [ErrVerifyFailed] and the verifier's error. Because it can tell
+	// whether a user exists, it belongs in logs, never in a response.
+	Err error
+}
+
+// newOutcome converts the core's verdict.
+func newOutcome(v authn.Verdict) Outcome {
+	return Outcome{Result: Result(v.Result), User: v.User, Basic: v.Basic, Err: v.Err}
+}

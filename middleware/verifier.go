@@ -1,0 +1,31 @@
+package middleware
+
+import "context"
+
+// Verifier checks a user's token. [*cache.Cache] is one; [Remote] is another.
+//
+// Verify's results follow [cache.Cache.Verify]: (true, nil) for a valid
+// pair; (false, nil) for a registered user with a wrong or malformed token;
+// (false, err) with err matching [cache.ErrNotRegistered] or
+// [cache.ErrInvalidUser] for an unknown or unusable name; and (false, err)
+// with any other err when verification could not complete. Implementations
+// must be safe for concurrent use and must never put the token into an error.
+type Verifier interface {
+	Verify(user, token string) (bool, error)
+}
+
+// ContextVerifier is a [Verifier] whose work can be cut short. When the
+// Verifier given to [Auth] also implements ContextVerifier, Auth calls
+// VerifyContext with the request's context instead of Verify, so that a
+// client that goes away stops a remote verification. Results are as for
+// Verify.
+type ContextVerifier interface {
+	Verifier
+	VerifyContext(ctx context.Context, user, token string) (bool, error)
+}
+
+// VerifierFunc adapts a function to the [Verifier] interface.
+type VerifierFunc func(user, token string) (bool, error)
+
+// Verify returns f(user, token).
+func (f VerifierFunc) Verify(user, token string) (bool, error) { return f(user, token) }
