@@ -162,30 +162,43 @@ func (s *fsStore) list() ([]string, error) {
 }
 
 // removeStaleTemps removes temporary files left by writers that were
-// killed, once they are older than staleTemp.
+// killed, once they are older than staleTemp. It reads names only, in
+// batches, so that opening a large directory stays cheap.
 func (s *fsStore) removeStaleTemps(now time.Time) error {
 	root, err := s.open()
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	entries, err := readDir(root)
+	d, err := root.Open(".")
 	if err != nil {
-		return err
+		return fmt.Errorf("cache: listing credentials directory: %w", err)
 	}
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), tempPrefix) {
-			continue
+	defer d.Close()
+	for {
+		names, err := d.Readdirnames(1024)
+		for _, name := range names {
+			if strings.HasPrefix(name, tempPrefix) {
+				s.removeIfStale(root, name, now)
+			}
 		}
-		fi, err := e.Info()
-		if err != nil || now.Sub(fi.ModTime()) < staleTemp {
-			continue
+		if err == io.EOF {
+			return nil
 		}
-		if err := root.Remove(e.Name()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			s.log.Warn("cache: cannot remove stale temporary file", "file", e.Name(), "err", err)
+		if err != nil {
+			return fmt.Errorf("cache: listing credentials directory: %w", err)
 		}
 	}
-	return nil
+}
+
+func (s *fsStore) removeIfStale(root *os.Root, name string, now time.Time) {
+	fi, err := root.Lstat(name)
+	if err != nil || now.Sub(fi.ModTime()) < staleTemp {
+		return
+	}
+	if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.log.Warn("cache: cannot remove stale temporary file", "file", name, "err", err)
+	}
 }
 
 func readDir(root *os.Root) ([]fs.DirEntry, error) {

@@ -1,0 +1,182 @@
+package cache
+
+import (
+	"crypto/subtle"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// benchCache returns a watching cache with user "alice" registered and
+// cached, and her token.
+func benchCache(b *testing.B) (*Cache, string) {
+	b.Helper()
+	c := newTestCache(b)
+	token, err := c.Register("alice", "a@b.org")
+	if err != nil {
+		b.Fatal(err)
+	}
+	waitFor(b, "alice cached", func() bool {
+		e, _, _ := c.memo.lookup("alice")
+		if e == nil {
+			c.Verify("alice", token)
+		}
+		return e != nil && c.memo.trusted.Load()
+	})
+	return c, token
+}
+
+// BenchmarkHashBaseline is the floor under Verify: parsing the token,
+// SHA-256 and a constant-time compare, with no lookup at all.
+func BenchmarkHashBaseline(b *testing.B) {
+	token := "46685257bdd640fb06671ad11c80317fa3b1799d"
+	stored, _ := hashToken(token, defaultNBytes)
+	b.ReportAllocs()
+	var ok bool
+	for b.Loop() {
+		sum, wellFormed := hashToken(token, defaultNBytes)
+		ok = subtle.ConstantTimeCompare(sum[:], stored[:]) == 1 && wellFormed
+	}
+	if !ok {
+		b.Fatal("baseline does not match")
+	}
+}
+
+func BenchmarkVerify(b *testing.B) {
+	c, token := benchCache(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := c.Verify("alice", token); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+func BenchmarkVerifyParallel(b *testing.B) {
+	c, token := benchCache(b)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if ok, err := c.Verify("alice", token); !ok || err != nil {
+				b.Error(ok, err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkVerifyUnknown verifies a name cached as having no record.
+func BenchmarkVerifyUnknown(b *testing.B) {
+	c, token := benchCache(b)
+	c.Verify("mallory", token)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Verify("mallory", token); err != ErrNotRegistered {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyWrongToken is Verify for a registered user and a wrong
+// token: with BenchmarkVerifyUnknown, it shows that a caller cannot tell
+// the two apart by time.
+func BenchmarkVerifyWrongToken(b *testing.B) {
+	c, _ := benchCache(b)
+	wrong := "46685257bdd640fb06671ad11c80317fa3b1799d"
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := c.Verify("alice", wrong); ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+// BenchmarkVerifyCold reads and parses the record from disk every time.
+func BenchmarkVerifyCold(b *testing.B) {
+	c, token := benchCache(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.memo.changed("alice")
+		if ok, err := c.Verify("alice", token); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+}
+
+func BenchmarkRegister(b *testing.B) {
+	c := newTestCache(b)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := c.Register(fmt.Sprintf("user%d", i), "a@b.org"); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkReset(b *testing.B) {
+	c, _ := benchCache(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Reset("alice", "a@b.org"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// hundredK is a directory of 100,000 records, written once per process.
+var hundredK = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "fixiecreds-bench-")
+	if err != nil {
+		return "", err
+	}
+	for i := range 100_000 {
+		user := fmt.Sprintf("user%d", i)
+		if err := writeFileAt(dir, user, encodeRecord(User{User: user, Email: "a@b.org", HashedToken: ffHash})); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+})
+
+// BenchmarkOpen100k opens a cache on 100,000 records and verifies 100 of
+// them. It reports the heap the open cache holds after the 100 verified
+// (heap-KiB), which grows with the users verified, not with the records.
+func BenchmarkOpen100k(b *testing.B) {
+	dir, err := hundredK()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if !b.Failed() {
+			os.RemoveAll(dir)
+		}
+	})
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	var heap uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		c, err := New(dir, WithLogger(quietLog))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		for i := range 100 {
+			if ok, err := c.Verify(fmt.Sprintf("user%d", i*997), "ff"); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		heap = ms.HeapAlloc - min(base, ms.HeapAlloc)
+		c.Close()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(heap)/1024, "heap-KiB")
+}
