@@ -1,0 +1,201 @@
+package middleware
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+)
+
+// MaxRequestBody is the largest request body [Handler] reads; a larger one is
+// answered 413.
+const MaxRequestBody = 64 << 10
+
+// store is what the service needs of a [cache.Cache].
+type store interface {
+	Register(user, email string) (string, error)
+	Verify(user, token string) (bool, error)
+	Deregister(user, token string) error
+	Reset(user, email string) (string, error)
+}
+
+// service is the fixie-creds HTTP service on a store.
+type service struct{ store store }
+
+// Handler returns the fixie-creds HTTP service on c. It answers POST
+// /register, /verify, /deregister and /reset, relative to where it is
+// mounted (use [http.StripPrefix] to mount it under a prefix, and
+// echo.WrapHandler to mount it in Echo), each taking a JSON object of string
+// fields and answering a compact JSON object with sorted keys:
+//
+//	/register   {"user","email"}  → {"status":true,"token":T}
+//	                                or {"message":M,"status":false,"token":"<not-a-token>"}
+//	/verify     {"user","token"}  → {"message":M,"status":S,"verified":V}
+//	/deregister {"user","token"}  → {"message":M,"status":S}
+//	/reset      {"user","email"}  → as /register
+//
+// These answers are 200, including refusals (status false; for /verify a
+// wrong token is status true, verified false). The messages are those of the
+// Python service: "User verified", "Invalid token for user NAME",
+// "User 'NAME' not registered", "User 'NAME' already registered",
+// "NAME deregistered" and "User email does not match registered email
+// address".
+//
+// Unlike the Python service it answers 400 {"message":"Unable to parse
+// JSON."} for a body that is not UTF-8 JSON (an empty one included), and 400
+// {"message":"Input to Register is not valid: …"} (Verify, Deregister, Reset
+// likewise) for a body that is not an object, a missing, empty, non-string or
+// unknown field, a token that is not hex, a user name the cache cannot use
+// and an email that is not a single address; 413 for a body over
+// [MaxRequestBody]; 405 with Allow: POST for other methods; 404 for other
+// paths; 500 {"message":"… could not complete"} when the cache fails. No
+// answer but a successful register or reset holds a token, and every answer
+// carries Cache-Control: no-store.
+//
+// The handler is safe for concurrent use. It panics if c is nil.
+func Handler(c *cache.Cache) http.Handler {
+	if c == nil {
+		panic("middleware: Handler needs a non-nil *cache.Cache")
+	}
+	return &service{store: c}
+}
+
+// ServeHTTP implements [http.Handler].
+func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var op func(*service, []string) (int, []byte)
+	var name string
+	var fields []string
+	switch strings.TrimPrefix(r.URL.Path, "/") {
+	case "register":
+		op, name, fields = (*service).register, "Register", []string{"email", "user"}
+	case "verify":
+		op, name, fields = (*service).verify, "Verify", []string{"token", "user"}
+	case "deregister":
+		op, name, fields = (*service).deregister, "Deregister", []string{"token", "user"}
+	case "reset":
+		op, name, fields = (*service).reset, "Reset", []string{"email", "user"}
+	default:
+		reply(w, http.StatusNotFound, messageBody("Not Found"))
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		reply(w, http.StatusMethodNotAllowed, messageBody("Method Not Allowed"))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			reply(w, http.StatusRequestEntityTooLarge, messageBody("Request body too large"))
+			return
+		}
+		reply(w, http.StatusBadRequest, messageBody("Unable to read the request body."))
+		return
+	}
+	vals, inErr := decodeInput(body, fields)
+	switch {
+	case inErr != nil && inErr.parse:
+		reply(w, http.StatusBadRequest, messageBody("Unable to parse JSON."))
+		return
+	case inErr != nil:
+		reply(w, http.StatusBadRequest, invalid(name, inErr.detail))
+		return
+	}
+	// Fields come sorted: email or token first, then user.
+	code, answer := op(s, vals)
+	reply(w, code, answer)
+}
+
+func (s *service) register(v []string) (int, []byte) {
+	email, user := v[0], v[1]
+	token, err := s.store.Register(user, email)
+	switch {
+	case err == nil:
+		return http.StatusOK, tokenBody(token)
+	case errors.Is(err, cache.ErrAlreadyRegistered):
+		return http.StatusOK, noTokenBody("User '" + user + "' already registered")
+	}
+	return failure("Register", err)
+}
+
+func (s *service) verify(v []string) (int, []byte) {
+	token, user := v[0], v[1]
+	if !isHex(token) {
+		return http.StatusBadRequest, invalid("Verify", notHex)
+	}
+	ok, err := s.store.Verify(user, token)
+	switch {
+	case err == nil && ok:
+		return http.StatusOK, verifyBody("User verified", true, true)
+	case err == nil:
+		return http.StatusOK, verifyBody("Invalid token for user "+user, true, false)
+	case errors.Is(err, cache.ErrNotRegistered):
+		return http.StatusOK, verifyBody("User '"+user+"' not registered", false, false)
+	}
+	return failure("Verify", err)
+}
+
+func (s *service) deregister(v []string) (int, []byte) {
+	token, user := v[0], v[1]
+	if !isHex(token) {
+		return http.StatusBadRequest, invalid("Deregister", notHex)
+	}
+	err := s.store.Deregister(user, token)
+	switch {
+	case err == nil:
+		return http.StatusOK, statusBody(user+" deregistered", true)
+	case errors.Is(err, cache.ErrInvalidToken), errors.Is(err, cache.ErrMalformedToken):
+		return http.StatusOK, statusBody("Invalid token for user "+user, false)
+	case errors.Is(err, cache.ErrNotRegistered):
+		return http.StatusOK, statusBody("User '"+user+"' not registered", false)
+	}
+	return failure("Deregister", err)
+}
+
+func (s *service) reset(v []string) (int, []byte) {
+	email, user := v[0], v[1]
+	token, err := s.store.Reset(user, email)
+	switch {
+	case err == nil:
+		return http.StatusOK, tokenBody(token)
+	case errors.Is(err, cache.ErrEmailMismatch):
+		return http.StatusOK, noTokenBody("User email does not match registered email address")
+	case errors.Is(err, cache.ErrNotRegistered):
+		return http.StatusOK, noTokenBody("User '" + user + "' not registered")
+	}
+	return failure("Reset", err)
+}
+
+// notHex is the detail of the 400 for a token that is not a hex number.
+const notHex = `field "token" must be a hex number`
+
+// failure answers an error from the cache that no other case took: a name or
+// email the cache refuses is the client's fault (400); anything else means
+// the operation could not complete (500), said without the cache's words.
+func failure(op string, err error) (int, []byte) {
+	switch {
+	case errors.Is(err, cache.ErrInvalidUser):
+		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name`)
+	case errors.Is(err, cache.ErrInvalidEmail):
+		return http.StatusBadRequest, invalid(op, `field "email" is not a single email address`)
+	}
+	return http.StatusInternalServerError, messageBody(op + " could not complete")
+}
+
+// invalid returns the 400 body for input of the wrong shape.
+func invalid(op, detail string) []byte {
+	return messageBody("Input to " + op + " is not valid: " + detail)
+}
+
+// reply writes a JSON answer.
+func reply(w http.ResponseWriter, code int, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=UTF-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	_, _ = w.Write(body)
+}

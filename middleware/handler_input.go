@@ -1,0 +1,71 @@
+package middleware
+
+import (
+	"bytes"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// inputError says what is wrong with a request body: either it is not JSON
+// at all, or it is JSON of the wrong shape.
+type inputError struct {
+	parse  bool   // the body is not JSON
+	detail string // what is wrong with the JSON, when it is JSON
+}
+
+// decodeInput parses body as a JSON object holding exactly the fields
+// names, each a non-empty string, and returns their values in the order of
+// names. names must be sorted, so that errors come in a stable order.
+func decodeInput(body []byte, names []string) ([]string, *inputError) {
+	if !utf8.Valid(body) || !json.Valid(body) {
+		return nil, &inputError{parse: true}
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return nil, &inputError{detail: "the body must be a JSON object"}
+	}
+	var unknown []string
+	for k := range obj {
+		if !slices.Contains(names, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return nil, &inputError{detail: "unknown field " + strconv.Quote(unknown[0])}
+	}
+	vals := make([]string, len(names))
+	for i, name := range names {
+		raw, ok := obj[name]
+		switch {
+		case !ok:
+			return nil, &inputError{detail: "missing field " + strconv.Quote(name)}
+		case len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '"':
+			return nil, &inputError{detail: "field " + strconv.Quote(name) + " must be a string"}
+		}
+		if err := json.Unmarshal(raw, &vals[i]); err != nil {
+			return nil, &inputError{detail: "field " + strconv.Quote(name) + " must be a string"}
+		}
+		if vals[i] == "" {
+			return nil, &inputError{detail: "field " + strconv.Quote(name) + " must not be empty"}
+		}
+	}
+	return vals, nil
+}
+
+// isHex reports whether s is a non-empty string of hex digits, either case.
+// Whether its value fits the directory's token size is the cache's to say.
+func isHex(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,108 @@
+package middleware
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// brokenStore fails every operation as a cache whose disk is gone would, and
+// puts a token-like string into its errors to prove answers never show them.
+type brokenStore struct{}
+
+var errBroken = errors.New("cache: open /creds/alice.json: input/output error ff00ff")
+
+func (brokenStore) Register(string, string) (string, error) { return "", errBroken }
+func (brokenStore) Verify(string, string) (bool, error)     { return false, errBroken }
+func (brokenStore) Deregister(string, string) error         { return errBroken }
+func (brokenStore) Reset(string, string) (string, error)    { return "", errBroken }
+
+func TestServiceCouldNotComplete(t *testing.T) {
+	t.Parallel()
+	s := &service{store: brokenStore{}}
+	tests := []struct {
+		path, body, want string
+	}{
+		{"/register", `{"user":"alice","email":"a@example.org"}`, `{"message":"Register could not complete"}`},
+		{"/verify", `{"user":"alice","token":"ff00ff"}`, `{"message":"Verify could not complete"}`},
+		{"/deregister", `{"user":"alice","token":"ff00ff"}`, `{"message":"Deregister could not complete"}`},
+		{"/reset", `{"user":"alice","email":"a@example.org"}`, `{"message":"Reset could not complete"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			t.Parallel()
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body)))
+			assert.Equal(t, http.StatusInternalServerError, rec.Code)
+			assert.Equal(t, tt.want, rec.Body.String())
+		})
+	}
+}
+
+func TestAppendStringAsPython(t *testing.T) {
+	t.Parallel()
+	// Expected values are what Python's json.dumps gives by default.
+	tests := []struct {
+		in, want string
+	}{
+		{"", `""`},
+		{"plain ASCII ~", `"plain ASCII ~"`},
+		{`"\`, `"\"\\"`},
+		{"\n\r\t\b\f", `"\n\r\t\b\f"`},
+		{"\x00\x01\x1f", `"\u0000\u0001\u001f"`},
+		{"\x7f", `"\u007f"`},
+		{"<>&'/", `"<>&'/"`},
+		{"é", `"\u00e9"`},
+		{"名前", `"\u540d\u524d"`},
+		{"\u2028", `"\u2028"`},
+		{"😀", `"\ud83d\ude00"`},
+		{"\U0010ffff", `"\udbff\udfff"`},
+		{"\xff", `"\ufffd"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tt.want, string(appendString(nil, tt.in)))
+		})
+	}
+}
+
+func TestBodies(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, `{"message":"m"}`, string(messageBody("m")))
+	assert.Equal(t, `{"message":"m","status":false}`, string(statusBody("m", false)))
+	assert.Equal(t, `{"message":"m","status":true,"verified":false}`, string(verifyBody("m", true, false)))
+	assert.Equal(t, `{"status":true,"token":"ab"}`, string(tokenBody("ab")))
+	assert.Equal(t, `{"message":"m","status":false,"token":"<not-a-token>"}`, string(noTokenBody("m")))
+}
+
+func FuzzDecodeInput(f *testing.F) {
+	for _, seed := range []string{
+		``, `{}`, `null`, `[]`, `{"user":"a","token":"ff"}`, `{"user":1}`, `{"user":"a","x":1}`,
+		`{"user":"\u0000","token":""}`, "{\"user\":\"\xff\"}", `{"user":"a","user":"b","token":"1"}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	names := []string{"token", "user"}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		vals, err := decodeInput(body, names)
+		if err != nil {
+			if vals != nil {
+				t.Fatalf("values %q with error %+v", vals, err)
+			}
+			return
+		}
+		if len(vals) != len(names) {
+			t.Fatalf("got %d values, want %d", len(vals), len(names))
+		}
+		for i, v := range vals {
+			if v == "" {
+				t.Fatalf("empty %s accepted", names[i])
+			}
+		}
+	})
+}
