@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/middleware"
+)
+
+// routes returns the server's handler: the fixie-creds service under
+// /creds/, a public index at / and the protected /hello.
+func routes(creds *cache.Cache, log *slog.Logger) http.Handler {
+	auth := middleware.AuthWithConfig(creds, middleware.Config{
+		OnOutcome: logOutcome(log),
+	})
+
+	mux := http.NewServeMux()
+	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(creds)))
+	mux.HandleFunc("GET /{$}", index)
+	mux.Handle("GET /hello", auth(http.HandlerFunc(hello)))
+	return mux
+}
+
+// hello greets the user that the middleware verified.
+func hello(w http.ResponseWriter, r *http.Request) {
+	user, _ := middleware.UserFromContext(r.Context())
+	fmt.Fprintf(w, "Hello, %s!\n", user)
+}
+
+// index tells a visitor how to use the server.
+func index(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.WriteString(w, strings.ReplaceAll(indexText, "HOST", r.Host))
+}
+
+const indexText = `fixiecreds example server
+
+Register, and keep the token it answers (it is shown only once):
+  curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/register
+
+Call the protected route with it:
+  curl -H 'X-Fixie-User: alice' -H 'X-Fixie-Token: TOKEN' http://HOST/hello
+
+Lost the token? Get a new one with the email you registered:
+  curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/reset
+
+Also POST /creds/verify and /creds/deregister, with {"user":…,"token":…}.
+`
+
+// logOutcome returns a hook that logs each authentication decision. The
+// middleware never hands it the token.
+func logOutcome(log *slog.Logger) func(*http.Request, middleware.Outcome) {
+	return func(r *http.Request, o middleware.Outcome) {
+		attrs := []any{"path", r.URL.Path, "result", o.Result.String(), "user", o.User}
+		if o.Err != nil {
+			attrs = append(attrs, "reason", o.Err)
+		}
+		log.Info("auth", attrs...)
+	}
+}
