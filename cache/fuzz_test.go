@@ -1,0 +1,102 @@
+package cache
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzHashToken checks token parsing and hashing against a plain big.Int
+// model of the format.
+func FuzzHashToken(f *testing.F) {
+	for _, s := range []string{"0", "ff", "00ff", "FF", "46685257bdd640fb06671ad11c80317fa3b1799d", "zz", "0x1f", "-1", "1_f", strings.Repeat("f", 41), strings.Repeat("0", 256) + "1", ""} {
+		f.Add(s, uint8(20))
+	}
+	f.Add("ffff", uint8(1))
+	f.Add(strings.Repeat("a", 256), uint8(128))
+	f.Fuzz(func(t *testing.T, token string, n uint8) {
+		nbytes := 1 + int(n)%maxNBytes
+		want, wantOK := bigIntHash(token, nbytes)
+		sum, ok := hashToken(token, nbytes)
+		if ok != wantOK {
+			t.Fatalf("nbytes %d token %q: well formed %v, model says %v", nbytes, token, ok, wantOK)
+		}
+		if ok && hex.EncodeToString(sum[:]) != want {
+			t.Fatalf("nbytes %d token %q: hash %x, model says %s", nbytes, token, sum, want)
+		}
+	})
+}
+
+// FuzzCheckUser checks that no accepted name resolves outside the
+// credentials directory or to anything but its own record file.
+func FuzzCheckUser(f *testing.F) {
+	for _, s := range []string{"alice", "名前", "../x", "a/b", ".hidden", "", "a\x00b", "..", `a\b`, "x.json", strings.Repeat("a", 250), "a\u0085"} {
+		f.Add(s)
+	}
+	const dir = "/srv/creds"
+	f.Fuzz(func(t *testing.T, user string) {
+		if checkUser(user) != nil {
+			return
+		}
+		file := filepath.Join(dir, recordName(user))
+		if filepath.Dir(file) != dir || filepath.Base(file) != recordName(user) {
+			t.Fatalf("accepted %q resolves to %q", user, file)
+		}
+		if !utf8.ValidString(user) || strings.HasPrefix(user, ".") || strings.ContainsAny(user, "/\\\x00") || len(user) > maxUserLen {
+			t.Fatalf("accepted %q", user)
+		}
+	})
+}
+
+// FuzzDecodeRecord checks that decoding never panics, that an accepted
+// record names its user and a 64-digit hash, and that writing it again
+// reads back the same.
+func FuzzDecodeRecord(f *testing.F) {
+	f.Add("alice", []byte(`{"email":"a@b.org","hashed_token":"`+ffHash+`","user":"alice"}`))
+	f.Add("名前", []byte(`{"email":"a@b.org","hashed_token":"`+ffHash+`","user":"\u540d\u524d"}`))
+	f.Add("alice", []byte(`{"user":"alice","email":null,"hashed_token":"`+ffHash+`","x":[1,{}]}`))
+	f.Add("alice", []byte(`{"user":"alice"`))
+	f.Add("alice", []byte(`[]`))
+	f.Fuzz(func(t *testing.T, user string, data []byte) {
+		u, sum, err := decodeRecord(user, data)
+		if err != nil {
+			return
+		}
+		if u.User != user || !strings.EqualFold(hex.EncodeToString(sum[:]), u.HashedToken) {
+			t.Fatalf("accepted %q for %q: %+v", data, user, u)
+		}
+		again, sum2, err := decodeRecord(user, encodeRecord(u))
+		if err != nil || again != u || sum2 != sum {
+			t.Fatalf("round trip of %+v: %+v, %v", u, again, err)
+		}
+	})
+}
+
+// FuzzEncodeRecord checks that what is written is JSON that reads back as
+// the strings written, and is pure ASCII as Python's ensure_ascii makes it.
+func FuzzEncodeRecord(f *testing.F) {
+	f.Add("名前", "a@b.org", ffHash)
+	f.Add("emoji😀", "\"quoted\"\\<>&\u2028", ffHash)
+	f.Add("a", "\x00\x1f\x7f\u0085", "x")
+	f.Fuzz(func(t *testing.T, user, email, hashed string) {
+		if !utf8.ValidString(user) || !utf8.ValidString(email) || !utf8.ValidString(hashed) {
+			return
+		}
+		rec := encodeRecord(User{User: user, Email: email, HashedToken: hashed})
+		for _, b := range rec {
+			if b < ' ' || b > '~' {
+				t.Fatalf("byte %#x in %q", b, rec)
+			}
+		}
+		var got User
+		if err := json.Unmarshal(rec, &got); err != nil {
+			t.Fatalf("%q: %v", rec, err)
+		}
+		if got != (User{User: user, Email: email, HashedToken: hashed}) {
+			t.Fatalf("%q read back as %+v", rec, got)
+		}
+	})
+}
