@@ -1,0 +1,50 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/middleware"
+	"github.com/fixiecreds/fixiecreds/middleware/echomw"
+)
+
+// newApp returns the Echo app: the fixie-creds service under /creds/, a
+// public index at / and /hello, which only verified users reach.
+func newApp(creds *cache.Cache) *echo.Echo {
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+
+	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", middleware.Handler(creds))))
+	e.GET("/", index)
+	e.GET("/hello", hello, echomw.Auth(creds))
+	return e
+}
+
+// hello greets the user that echomw.Auth verified.
+func hello(c echo.Context) error {
+	user, _ := echomw.User(c)
+	return c.String(http.StatusOK, "Hello, "+user+"!\n")
+}
+
+// index tells a visitor how to use the server.
+func index(c echo.Context) error {
+	return c.String(http.StatusOK, strings.ReplaceAll(indexText, "HOST", c.Request().Host))
+}
+
+const indexText = `fixiecreds example server (Echo)
+
+Register, and keep the token it answers (it is shown only once):
+  curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/register
+
+Call the protected route with it:
+  curl -H 'X-Fixie-User: alice' -H 'X-Fixie-Token: TOKEN' http://HOST/hello
+
+Lost the token? Get a new one with the email you registered:
+  curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/reset
+
+Also POST /creds/verify and /creds/deregister, with {"user":…,"token":…}.
+`

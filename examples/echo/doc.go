@@ -1,0 +1,18 @@
+// Echo is the example server of examples/server written with Echo v4: the
+// fixie-creds service under /creds/, a public / and a /hello route that only
+// users with fixie credentials can reach, guarded by echomw.Auth.
+//
+// Run it from the repository root:
+//
+//	go run ./examples/echo
+//
+// It takes the same flags as examples/server (-addr, default
+// 127.0.0.1:8080; -dir; -watch), logs the same "listening" line, shuts
+// down the same way on SIGINT or SIGTERM, and answers the same curl session:
+//
+//	curl -d '{"user":"alice","email":"alice@example.org"}' localhost:8080/creds/register
+//	curl -H 'X-Fixie-User: alice' -H "X-Fixie-Token: $TOKEN" localhost:8080/hello
+//
+// Refusals come back through Echo's error handler: 401 with
+// {"message":"Unauthorized"} and a WWW-Authenticate: Fixie challenge.
+package main
