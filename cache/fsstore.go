@@ -107,7 +107,8 @@ func (s *fsStore) create(user string, rec []byte) error {
 	if err != nil {
 		return fmt.Errorf("cache: creating record of %q: %w", user, err)
 	}
-	return syncDir(root)
+	s.syncDir(root)
+	return nil
 }
 
 func (s *fsStore) put(user string, rec []byte) error {
@@ -129,7 +130,7 @@ func (s *fsStore) swap(user string, old, rec []byte) error {
 			return errChanged
 		}
 		if rec == nil {
-			return removeRecord(root, user)
+			return s.removeRecord(root, user)
 		}
 		return s.replace(root, user, rec)
 	})
@@ -137,7 +138,7 @@ func (s *fsStore) swap(user string, old, rec []byte) error {
 
 func (s *fsStore) remove(user string) error {
 	return s.locked(func(root *os.Root) error {
-		return removeRecord(root, user)
+		return s.removeRecord(root, user)
 	})
 }
 
@@ -241,10 +242,11 @@ func (s *fsStore) replace(root *os.Root, user string, rec []byte) error {
 		root.Remove(tmp)
 		return fmt.Errorf("cache: writing record of %q: %w", user, err)
 	}
-	return syncDir(root)
+	s.syncDir(root)
+	return nil
 }
 
-func removeRecord(root *os.Root, user string) error {
+func (s *fsStore) removeRecord(root *os.Root, user string) error {
 	err := root.Remove(recordName(user))
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w: %q", ErrNotRegistered, user)
@@ -252,7 +254,8 @@ func removeRecord(root *os.Root, user string) error {
 	if err != nil {
 		return fmt.Errorf("cache: removing record of %q: %w", user, err)
 	}
-	return syncDir(root)
+	s.syncDir(root)
+	return nil
 }
 
 // writeTemp writes data to a new temporary file, mode 0600 from its
@@ -286,15 +289,17 @@ func writeAndSync(f *os.File, data []byte) error {
 	return f.Sync()
 }
 
-// syncDir makes a completed link, rename or removal durable.
-func syncDir(root *os.Root) error {
+// syncDir makes a completed link, rename or removal durable. The change
+// is already visible to every reader, so a failure is reported in the log
+// rather than as a failure of the change: a Register or Reset that took
+// effect must return its token.
+func (s *fsStore) syncDir(root *os.Root) {
 	d, err := root.Open(".")
+	if err == nil {
+		err = d.Sync()
+		d.Close()
+	}
 	if err != nil {
-		return fmt.Errorf("cache: syncing credentials directory: %w", err)
+		s.log.Warn("cache: cannot sync credentials directory; the last change may not survive a crash", "dir", s.dir, "err", err)
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("cache: syncing credentials directory: %w", err)
-	}
-	return nil
 }

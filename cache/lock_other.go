@@ -1,0 +1,17 @@
+//go:build !unix
+
+package cache
+
+import (
+	"errors"
+	"os"
+)
+
+// openNonblock has no equivalent here.
+const openNonblock = 0
+
+// lockDir cannot lock across processes without flock: Reset, Deregister,
+// WriteUser and RemoveUser fail rather than risk losing a record.
+func lockDir(*os.Root) (unlock func(), err error) {
+	return nil, errors.ErrUnsupported
+}
