@@ -1,0 +1,116 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+)
+
+// Exit codes, as the package comment documents them.
+const (
+	exitOK      = 0
+	exitRefused = 1
+	exitUsage   = 2
+	exitFailed  = 3
+)
+
+const usage = `Usage: credsctl [-dir DIR] COMMAND [ARGS]
+
+Administers a fixie credentials directory. Servers using it see the
+changes without a restart.
+
+Commands:
+  register USER EMAIL         register USER; print the new token on stdout
+  verify [-token TOKEN] USER  check USER's token, read from stdin unless -token
+  reset USER EMAIL            issue USER a new token if EMAIL is the registered
+                              one; print it on stdout; the old token stops working
+  deregister USER             remove USER's record without their token (an admin
+                              removal: cache.RemoveUser)
+  list                        print the registered users, one per line
+  show USER                   print USER's record: email and the stored hash
+
+A new token is printed once, alone on stdout, and is not kept anywhere.
+
+Flags:
+  -dir DIR  credentials directory (default $FIXIE_CREDS_DIR, else
+            ~/.local/share/fixie/creds)
+
+Exit status: 0 done; 1 refused (token refused, user not registered or
+already registered, email does not match); 2 usage; 3 failure (I/O).
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// call is one command line, parsed.
+type call struct {
+	args   []string // the command's arguments
+	token  string   // verify's -token
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+// run runs the command line args and returns the exit code.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	flags := flag.NewFlagSet("credsctl", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	flags.Usage = func() { fmt.Fprint(stderr, usage) }
+	dir := flags.String("dir", "", "credentials directory")
+	if err := flags.Parse(args); err != nil {
+		return helpOrUsage(err)
+	}
+	if flags.NArg() == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	name := flags.Arg(0)
+	if name == "help" {
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "credsctl: unknown command %q\n\n%s", name, usage)
+		return exitUsage
+	}
+
+	c := call{stdin: stdin, stdout: stdout, stderr: stderr}
+	sub := flag.NewFlagSet(name, flag.ContinueOnError)
+	sub.SetOutput(stderr)
+	sub.Usage = func() { fmt.Fprintf(stderr, "Usage: credsctl [-dir DIR] %s\n", cmd.usage) }
+	if cmd.takesToken {
+		sub.StringVar(&c.token, "token", "", "the token to verify (default: read from stdin)")
+	}
+	if err := sub.Parse(flags.Args()[1:]); err != nil {
+		return helpOrUsage(err)
+	}
+	c.args = sub.Args()
+	if len(c.args) != cmd.nargs {
+		fmt.Fprintf(stderr, "credsctl: %s takes %d argument(s), got %d\n", name, cmd.nargs, len(c.args))
+		sub.Usage()
+		return exitUsage
+	}
+
+	// Short-lived: nothing to watch for.
+	creds, err := cache.New(*dir, cache.WithWatch(false))
+	if err != nil {
+		return report(stderr, err)
+	}
+	defer creds.Close()
+	return report(stderr, cmd.run(creds, c))
+}
+
+// helpOrUsage returns the exit code for a flag parsing error, which the
+// flag package has already reported.
+func helpOrUsage(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
