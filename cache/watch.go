@@ -2,6 +2,7 @@ package cache
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -13,41 +14,82 @@ import (
 // replaced by rename, a Kubernetes "..data" swap and a file created later
 // are all seen through the directory's entries. The first attempt is made
 // before watch returns, so a working watcher is in place when New returns.
+//
+// inotify watches the directory that the path named when the watch was
+// added, not the path. When the path comes to name another directory
+// without that directory being removed or renamed itself (a directory
+// above renamed, a symbolic link on the path swapped, as a deployment's
+// "current -> releases/N", a file system mounted or unmounted) no event
+// says so. So each poll interval the loop checks, off the hot path, that
+// the path still names the directory watched, and watches it again if
+// not: cached records are then trusted for at most that long after such
+// a change, as without notifications.
 func (s *fsStore) watch(snk sink) (stop func()) {
-	w, ok := s.startWatch(snk)
+	w, watched, ok := s.startWatch(snk)
 	if !ok {
 		s.log.Warn("cache: cannot watch for changes; polling until it can", "dir", s.dir)
 	}
 	done, exited := make(chan struct{}), make(chan struct{})
-	go s.watchLoop(snk, w, ok, done, exited)
+	go s.watchLoop(snk, w, watched, ok, done, exited)
 	return func() { close(done); <-exited }
 }
 
 // startWatch makes a watcher, nil if none can be made, and adds the
-// directory to it; ok reports whether the directory is watched.
-func (s *fsStore) startWatch(snk sink) (w *fsnotify.Watcher, ok bool) {
+// directory to it; ok reports whether the directory is watched, and
+// watched is then what the path named.
+func (s *fsStore) startWatch(snk sink) (w *fsnotify.Watcher, watched os.FileInfo, ok bool) {
 	w, err := s.newWatcher()
 	if err != nil {
 		s.log.Debug("cache: cannot make a watcher", "dir", s.dir, "err", err)
-		return nil, false
+		return nil, nil, false
 	}
-	return w, s.addWatch(snk, w)
+	watched, ok = s.addWatch(snk, w)
+	return w, watched, ok
 }
 
-// addWatch adds the directory to w. On success everything cached before
-// is dropped, since changes made while nothing watched were missed.
-func (s *fsStore) addWatch(snk sink, w *fsnotify.Watcher) bool {
-	if err := w.Add(s.dir); err != nil {
+// errReplaced: the path named one directory before the watch was added
+// and another after.
+var errReplaced = errors.New("cache: credentials directory replaced while being watched")
+
+// addWatch adds the directory to w and returns what the path names, to
+// tell later whether it still names the directory watched. On success
+// everything cached before is dropped, since changes made while nothing
+// watched were missed.
+func (s *fsStore) addWatch(snk sink, w *fsnotify.Watcher) (watched os.FileInfo, ok bool) {
+	before, err := os.Stat(s.dir)
+	if err == nil {
+		err = w.Add(s.dir)
+		if err == nil {
+			watched, err = os.Stat(s.dir)
+			if err == nil && !os.SameFile(before, watched) {
+				err = errReplaced
+			}
+			if err != nil {
+				w.Remove(s.dir)
+			}
+		}
+	}
+	if err != nil {
 		s.log.Debug("cache: cannot watch the directory", "dir", s.dir, "err", err)
-		return false
+		return nil, false
 	}
 	snk.changedAll()
 	snk.watching(true)
 	s.log.Debug("cache: watching for changes", "dir", s.dir)
-	return true
+	return watched, true
 }
 
-func (s *fsStore) watchLoop(snk sink, w *fsnotify.Watcher, healthy bool, done, exited chan struct{}) {
+// stillWatched reports whether the path still names the directory
+// watched.
+func (s *fsStore) stillWatched(watched os.FileInfo) bool {
+	fi, err := os.Stat(s.dir)
+	return err == nil && os.SameFile(fi, watched)
+}
+
+// watchLoop reports w's events to snk until done is closed. retry fires
+// each poll interval: while healthy, to check that the path still names
+// the directory watched; otherwise, to try to watch again.
+func (s *fsStore) watchLoop(snk sink, w *fsnotify.Watcher, watched os.FileInfo, healthy bool, done, exited chan struct{}) {
 	defer close(exited)
 	retry := time.NewTimer(s.retry)
 	defer retry.Stop()
@@ -60,13 +102,9 @@ func (s *fsStore) watchLoop(snk sink, w *fsnotify.Watcher, healthy bool, done, e
 		var (
 			events <-chan fsnotify.Event
 			errs   <-chan error
-			again  <-chan time.Time
 		)
 		if w != nil {
 			events, errs = w.Events, w.Errors
-		}
-		if !healthy {
-			again = retry.C
 		}
 		select {
 		case <-done:
@@ -100,16 +138,26 @@ func (s *fsStore) watchLoop(snk sink, w *fsnotify.Watcher, healthy bool, done, e
 			} else {
 				s.log.Warn("cache: change notification error; dropped all cached records", "dir", s.dir, "err", err)
 			}
-		case <-again:
+		case <-retry.C:
+			retry.Reset(s.retry)
+			if healthy {
+				if s.stillWatched(watched) {
+					continue
+				}
+				// The directory watched is no longer the one at the
+				// path, and no event will tell what happens at the path.
+				w.Remove(s.dir)
+				healthy = false
+				s.log.Warn("cache: credentials directory path names another directory; watching it again", "dir", s.dir)
+				s.lost(snk, retry)
+			}
 			if w == nil {
-				w, healthy = s.startWatch(snk)
+				w, watched, healthy = s.startWatch(snk)
 			} else {
-				healthy = s.addWatch(snk, w)
+				watched, healthy = s.addWatch(snk, w)
 			}
 			if healthy {
 				s.log.Info("cache: watching for changes again", "dir", s.dir)
-			} else {
-				retry.Reset(s.retry)
 			}
 		}
 	}
