@@ -1,0 +1,197 @@
+package readme
+
+import (
+	"encoding/json"
+	"fmt"
+	"go/ast"
+	"go/format"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// root is the module's directory, relative to this package's.
+const root = "../../.."
+
+// readme returns README.md's text.
+func readme(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	return string(data)
+}
+
+// goBlocks returns the contents of the README's ```go code blocks.
+func goBlocks(text string) []string {
+	re := regexp.MustCompile("(?s)```go\n(.*?)```")
+	var blocks []string
+	for _, m := range re.FindAllStringSubmatch(text, -1) {
+		blocks = append(blocks, m[1])
+	}
+	return blocks
+}
+
+func TestQuickStartCommands(t *testing.T) {
+	t.Parallel()
+	text := readme(t)
+	first := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatchIndex(text)
+	require.NotNil(t, first, "no sh code block")
+	assert.Less(t, strings.Count(text[:first[0]], "\n"), 10, "the commands are not near the top")
+	block := text[first[2]:first[3]]
+	assert.Regexp(t, `(?m)^go run \./examples/server\b`, block)
+	assert.Regexp(t, `(?m)^go test -race \./\.\.\.(\s|$)`, block)
+}
+
+// Every complete program in the README builds against the current code.
+func TestProgramsBuild(t *testing.T) {
+	t.Parallel()
+	goCmd, err := exec.LookPath("go")
+	require.NoError(t, err)
+	modRoot, err := filepath.Abs(root)
+	require.NoError(t, err)
+
+	var programs []string
+	for _, b := range goBlocks(readme(t)) {
+		if strings.HasPrefix(b, "package main\n") {
+			programs = append(programs, b)
+		}
+	}
+	require.GreaterOrEqual(t, len(programs), 3, "the net/http, router and Echo programs")
+
+	for i, src := range programs {
+		t.Run(fmt.Sprint("program", i+1), func(t *testing.T) {
+			t.Parallel()
+			tmp := t.TempDir()
+			file := filepath.Join(tmp, "main.go")
+			require.NoError(t, os.WriteFile(file, []byte(src), 0o600))
+			// The program builds as if it were a package of this module,
+			// without touching the working tree.
+			pkgDir := filepath.Join(modRoot, "examples", "internal", "readme", fmt.Sprint("program", i+1))
+			overlay, err := json.Marshal(map[string]any{
+				"Replace": map[string]string{filepath.Join(pkgDir, "main.go"): file},
+			})
+			require.NoError(t, err)
+			overlayFile := filepath.Join(tmp, "overlay.json")
+			require.NoError(t, os.WriteFile(overlayFile, overlay, 0o600))
+
+			build := exec.Command(goCmd, "build", "-overlay", overlayFile, "-o", filepath.Join(tmp, "bin"), pkgDir)
+			build.Dir = modRoot
+			out, err := build.CombinedOutput()
+			assert.NoErrorf(t, err, "program %d:\n%s\n%s", i+1, src, out)
+		})
+	}
+}
+
+// The README's Go is gofmt'ed, and the fragments (router lines for chi
+// and gorilla/mux, which are not dependencies of the module) at least
+// parse as statements.
+func TestGoBlocksFormattedAndParse(t *testing.T) {
+	t.Parallel()
+	blocks := goBlocks(readme(t))
+	require.NotEmpty(t, blocks)
+	for i, b := range blocks {
+		src := b
+		if !strings.HasPrefix(b, "package main\n") {
+			src = "package p\n\nfunc _() {\n" + b + "}\n"
+		}
+		formatted, err := format.Source([]byte(src))
+		if assert.NoErrorf(t, err, "block %d:\n%s", i+1, b) && src == b {
+			assert.Equalf(t, string(formatted), src, "block %d is not gofmt'ed", i+1)
+		}
+	}
+}
+
+// The configuration tables name every cache option and every field of the
+// middleware configurations.
+func TestConfigurationTablesComplete(t *testing.T) {
+	t.Parallel()
+	text := readme(t)
+	start := strings.Index(text, "## Configuration")
+	require.GreaterOrEqual(t, start, 0)
+	end := strings.Index(text[start+1:], "\n## ")
+	require.Greater(t, end, 0)
+	section := text[start : start+1+end]
+
+	var names []string
+	for _, fn := range funcs(t, "cache") {
+		if res := fn.Type.Results; res != nil && len(res.List) == 1 && fmt.Sprint(res.List[0].Type) == "Option" {
+			names = append(names, "`"+fn.Name.Name+"(")
+		}
+	}
+	require.NotEmpty(t, names, "cache options")
+	for _, f := range fields(t, "middleware", "Config") {
+		names = append(names, "`"+f+"`")
+	}
+	for _, f := range fields(t, "middleware/echomw", "AuthConfig") {
+		names = append(names, "`"+f+"`")
+	}
+	for _, n := range names {
+		assert.Contains(t, section, n)
+	}
+}
+
+// files parses the non-test Go files of the module's package dir.
+func files(t *testing.T, dir string) []*ast.File {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	var parsed []*ast.File
+	for _, p := range paths {
+		if strings.HasSuffix(p, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
+		require.NoError(t, err)
+		parsed = append(parsed, f)
+	}
+	return parsed
+}
+
+// funcs returns the exported functions of the package in dir.
+func funcs(t *testing.T, dir string) []*ast.FuncDecl {
+	t.Helper()
+	var fns []*ast.FuncDecl
+	for _, f := range files(t, dir) {
+		for _, d := range f.Decls {
+			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.IsExported() {
+				fns = append(fns, fn)
+			}
+		}
+	}
+	return fns
+}
+
+// fields returns the exported field names of the struct typ in dir.
+func fields(t *testing.T, dir, typ string) []string {
+	t.Helper()
+	var names []string
+	for _, f := range files(t, dir) {
+		ast.Inspect(f, func(n ast.Node) bool {
+			ts, ok := n.(*ast.TypeSpec)
+			if !ok || ts.Name.Name != typ {
+				return true
+			}
+			st, ok := ts.Type.(*ast.StructType)
+			require.Truef(t, ok, "%s.%s is not a struct", dir, typ)
+			for _, fld := range st.Fields.List {
+				for _, id := range fld.Names {
+					if id.IsExported() {
+						names = append(names, id.Name)
+					}
+				}
+			}
+			return false
+		})
+	}
+	require.NotEmptyf(t, names, "no fields found for %s.%s", dir, typ)
+	return names
+}
