@@ -68,6 +68,9 @@ func (h *latencies) quantile(q float64) time.Duration {
 		return 0
 	}
 	rank := min(max(uint64(math.Ceil(q*float64(h.n))), 1), h.n)
+	if rank == h.n {
+		return h.max
+	}
 	var seen uint64
 	for i, c := range h.counts {
 		seen += c

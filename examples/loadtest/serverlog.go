@@ -82,8 +82,8 @@ func (l *serverLog) read(r io.Reader) {
 }
 
 // holdsToken reports whether line holds a run of hex digits that is a
-// token the run knows. A scan byte by byte: the log's usual lines hold no
-// long hex run and cost nothing more.
+// token the run knows, in either case. A scan byte by byte: the log's
+// usual lines hold no long hex run and cost nothing more.
 func (l *serverLog) holdsToken(line []byte) bool {
 	run := 0
 	for i := 0; i <= len(line); i++ {
@@ -91,7 +91,7 @@ func (l *serverLog) holdsToken(line []byte) bool {
 			run++
 			continue
 		}
-		if run == 2*tokenBytes && l.tokens.has(string(line[i-run:i])) {
+		if run == 2*tokenBytes && l.tokens.has(string(bytes.ToLower(line[i-run:i]))) {
 			return true
 		}
 		run = 0
