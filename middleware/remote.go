@@ -1,0 +1,198 @@
+package middleware
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+)
+
+// Defaults that a zero [RemoteConfig] field takes.
+const (
+	DefaultRemoteTimeout    = 2 * time.Second
+	DefaultRemoteTTL        = time.Second
+	DefaultRemoteMaxEntries = 10_000
+)
+
+// maxAnswer bounds how much of the service's answer is read.
+const maxAnswer = 64 << 10
+
+// RemoteConfig configures [NewRemote]. Every field is optional.
+type RemoteConfig struct {
+	// Client sends the requests. Remote uses a shallow copy that never
+	// follows redirects, so that a token is only ever sent to the configured
+	// service.
+	// Optional. Default: a client on http.DefaultTransport.
+	Client *http.Client
+
+	// Timeout bounds each request to the service, on top of any deadline of
+	// the context given to VerifyContext.
+	// Optional. Default 2 s.
+	Timeout time.Duration
+
+	// TTL is how long an accepted user and token are trusted before the
+	// service is asked again: a reset or deregistration on the service takes
+	// at most this long to reach this server. Refusals are never remembered.
+	// A negative TTL turns remembering off.
+	// Optional. Default 1 s, as the cache's poll interval.
+	TTL time.Duration
+
+	// MaxEntries caps the accepted pairs remembered; past it, expired ones are
+	// dropped, then random ones.
+	// Optional. Default 10,000.
+	MaxEntries int
+}
+
+// Remote is a [ContextVerifier] that asks a fixie-creds service ([Handler],
+// or the Python service) at POST {url}/verify, so that many servers can share
+// one credentials service. It remembers accepted pairs for a short TTL, keyed
+// by the user and a keyed hash of the token, never the token itself.
+//
+// It fails closed: a transport error, a timeout, an answer other than 200 (or
+// the service's 400 for an unusable name) or an answer it cannot parse is an
+// error, which [Auth] turns into a 500, never an accept. Errors never hold
+// the token. A Remote is safe for concurrent use and holds no goroutine, so
+// it needs no closing.
+type Remote struct {
+	endpoint string
+	client   *http.Client
+	timeout  time.Duration
+	ttl      time.Duration
+	memo     *memo // nil when remembering is off
+	now      func() time.Time
+}
+
+// NewRemote returns a Remote for the service at serviceURL, an http or https
+// URL without query or fragment, under which the service's /verify is found.
+func NewRemote(serviceURL string, cfg RemoteConfig) (*Remote, error) {
+	u, err := url.Parse(serviceURL)
+	if err != nil {
+		return nil, fmt.Errorf("middleware: remote URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, fmt.Errorf("middleware: remote URL %q: want http(s)://host[/path] without credentials, query or fragment", u.Redacted())
+	}
+	if cfg.Timeout < 0 || cfg.MaxEntries < 0 {
+		return nil, errors.New("middleware: remote timeout and max entries must not be negative")
+	}
+	client := &http.Client{}
+	if cfg.Client != nil {
+		*client = *cfg.Client
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	r := &Remote{
+		endpoint: strings.TrimSuffix(u.String(), "/") + "/verify",
+		client:   client,
+		timeout:  orDefault(cfg.Timeout, DefaultRemoteTimeout),
+		ttl:      orDefault(cfg.TTL, DefaultRemoteTTL),
+		now:      time.Now,
+	}
+	if r.ttl > 0 {
+		r.memo = newMemo(orDefault(cfg.MaxEntries, DefaultRemoteMaxEntries))
+	}
+	return r, nil
+}
+
+// orDefault returns v, or def if v is zero.
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+// Verify is VerifyContext with a background context.
+func (r *Remote) Verify(user, token string) (bool, error) {
+	return r.VerifyContext(context.Background(), user, token)
+}
+
+// VerifyContext asks the service whether token is user's, unless it accepted
+// the pair less than the TTL ago. Results are as for [Verifier]: (true, nil);
+// (false, nil) for a wrong token, and without asking for one that is not
+// hex; (false, [cache.ErrNotRegistered]) when the service answers status
+// false; (false, [cache.ErrInvalidUser]) for an empty name or when the
+// service answers 400 for the input; (false, err) for anything else.
+func (r *Remote) VerifyContext(ctx context.Context, user, token string) (bool, error) {
+	if user == "" {
+		return false, cache.ErrInvalidUser
+	}
+	if !isHex(token) {
+		return false, nil
+	}
+	var key memoKey
+	if r.memo != nil {
+		key = r.memo.key(user, token)
+		if r.memo.has(key, r.now()) {
+			return true, nil
+		}
+	}
+	ok, err := r.ask(ctx, user, token)
+	if ok && err == nil && r.memo != nil {
+		now := r.now()
+		r.memo.add(key, now, now.Add(r.ttl))
+	}
+	return ok, err
+}
+
+// verifyAnswer is the service's answer to /verify.
+type verifyAnswer struct {
+	Message  *string `json:"message"`
+	Status   *bool   `json:"status"`
+	Verified *bool   `json:"verified"`
+}
+
+// ask makes one request to the service.
+func (r *Remote) ask(ctx context.Context, user, token string) (bool, error) {
+	payload, err := json.Marshal(struct {
+		Token string `json:"token"`
+		User  string `json:"user"`
+	}{token, user})
+	if err != nil {
+		return false, fmt.Errorf("middleware: remote verify: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.endpoint, bytes.NewReader(payload))
+	if err != nil {
+		return false, fmt.Errorf("middleware: remote verify: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return false, fmt.Errorf("middleware: remote verify: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return false, fmt.Errorf("middleware: remote verify: reading the answer: %w", err)
+	}
+	var ans verifyAnswer
+	parsed := json.Unmarshal(body, &ans) == nil
+	switch {
+	case resp.StatusCode == http.StatusBadRequest && parsed && ans.Message != nil &&
+		strings.HasPrefix(*ans.Message, "Input to Verify is not valid"):
+		// The token is hex and both fields are non-empty strings, so the
+		// service refused the name.
+		return false, cache.ErrInvalidUser
+	case resp.StatusCode != http.StatusOK:
+		return false, fmt.Errorf("middleware: remote verify: %s answered %s", r.endpoint, resp.Status)
+	case !parsed || ans.Status == nil || ans.Verified == nil:
+		return false, fmt.Errorf("middleware: remote verify: %s gave an answer that is not a verify answer", r.endpoint)
+	case *ans.Status && *ans.Verified:
+		return true, nil
+	case *ans.Status:
+		return false, nil
+	case !*ans.Verified:
+		return false, cache.ErrNotRegistered
+	}
+	return false, fmt.Errorf("middleware: remote verify: %s answered verified without status", r.endpoint)
+}
