@@ -55,6 +55,12 @@
 // refused-valid, 5xx, transport errors, other, failed changes, tokens in
 // the server's log. Tokens are never printed.
 //
+// On Linux each phase also shows the CPU time per request of the server
+// (srv-cpu, with -start only) and of the load test (lt-cpu). Client and
+// server share the machine, so the throughput ratio moves with whatever
+// else runs there; the CPU times barely do, and tell what the protection
+// costs the server itself.
+//
 // # Flags
 //
 //	-url URL          base URL of a running server (loopback only)

@@ -45,6 +45,12 @@ type Phase struct {
 	Accepted  int // judged requests answered 200 as they had to be
 	Refused   int // judged requests answered 401 as they had to be
 	Unsettled int // requests overlapping a change to their user, not judged
+
+	// CPU time per request of the server (known only when this program
+	// started it) and of the load test itself (with its churn); 0 where
+	// unknown. Unlike the rate, they hardly depend on what else the
+	// machine runs.
+	ServerCPU, ClientCPU time.Duration
 }
 
 // Rate returns the phase's requests per second.
@@ -110,10 +116,11 @@ func (r *Report) failures() []string {
 
 // print writes the report's figures for people to read.
 func (r *Report) print(out io.Writer) {
-	fmt.Fprintf(out, "%-18s %10s %10s %9s %9s %9s %9s\n", "phase", "requests", "req/s", "p50", "p90", "p99", "max")
+	fmt.Fprintf(out, "%-16s %9s %8s %8s %8s %8s %8s %8s %8s\n",
+		"phase", "requests", "req/s", "p50", "p90", "p99", "max", "srv-cpu", "lt-cpu")
 	for _, p := range []Phase{r.Unprotected, r.Protected} {
-		fmt.Fprintf(out, "%-18s %10d %10.0f %9s %9s %9s %9s\n", p.Route, p.Requests, p.Rate(),
-			round(p.P50), round(p.P90), round(p.P99), round(p.Max))
+		fmt.Fprintf(out, "%-16s %9d %8.0f %8s %8s %8s %8s %8s %8s\n", p.Route, p.Requests, p.Rate(),
+			round(p.P50), round(p.P90), round(p.P99), round(p.Max), perRequest(p.ServerCPU), perRequest(p.ClientCPU))
 	}
 	goal := ""
 	if r.MinRatio > 0 {
@@ -135,6 +142,14 @@ func (r *Report) print(out io.Writer) {
 		return
 	}
 	fmt.Fprintln(out, "PASS")
+}
+
+// perRequest formats a CPU time per request, "-" if unknown.
+func perRequest(d time.Duration) string {
+	if d == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1fµs", float64(d)/float64(time.Microsecond))
 }
 
 // round shortens d for display.

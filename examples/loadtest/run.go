@@ -30,7 +30,11 @@ func run(ctx context.Context, cfg Config, out io.Writer) (*Report, error) {
 		}
 		srv, cfg.URL, cfg.Dir = s, s.url, s.dir
 	}
-	rep, err := drive(ctx, cfg, out, tokens)
+	pid := 0
+	if srv != nil {
+		pid = srv.cmd.Process.Pid
+	}
+	rep, err := drive(ctx, cfg, out, tokens, pid)
 	if srv != nil {
 		stopErr := srv.stop()
 		if rep != nil {
@@ -53,8 +57,9 @@ func run(ctx context.Context, cfg Config, out io.Writer) (*Report, error) {
 }
 
 // drive sets up the users on the server at cfg.URL, runs the two phases
-// and removes the users.
-func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger) (*Report, error) {
+// and removes the users. serverPID, if not 0, is the server's process,
+// whose CPU time is then measured.
+func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger, serverPID int) (*Report, error) {
 	hc, tr := newClient(cfg.Clients + churnWorkers)
 	defer tr.CloseIdleConnections()
 	svc := &service{base: cfg.URL, hc: hc}
@@ -79,8 +84,8 @@ func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger) (*Rep
 	fmt.Fprintf(out, "server %s: %d clients, %d users, %s per phase; churn %g/s %s, settle %s\n",
 		cfg.URL, cfg.Clients, cfg.Users, cfg.Duration, cfg.Churn, edits, cfg.Settle)
 
-	public := &phase{hc: hc, url: cfg.URL + "/", route: "/ (public)", users: users, clients: cfg.Clients, notes: &ns}
-	protected := &phase{hc: hc, url: cfg.URL + "/hello", route: "/hello (churn)", protected: true, users: users, clients: cfg.Clients, notes: &ns}
+	public := &phase{hc: hc, url: cfg.URL + "/", route: "/ public", users: users, clients: cfg.Clients, notes: &ns}
+	protected := &phase{hc: hc, url: cfg.URL + "/hello", route: "/hello protected", protected: true, users: users, clients: cfg.Clients, notes: &ns}
 
 	// Warm up, unmeasured but judged: every connection open, every record
 	// cached, both processes' heaps grown, so that phase 1 does not pay
@@ -89,17 +94,22 @@ func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger) (*Rep
 	_, w := protected.run(ctx, warmup)
 	rep.Wrong.add(w)
 
+	cpu := cpuMeter{serverPID: serverPID}
 	fmt.Fprintf(out, "phase 1: GET / (public, no churn) for %s\n", cfg.Duration)
+	cpu.start()
 	rep.Unprotected, w = public.run(ctx, cfg.Duration)
+	rep.Unprotected.ServerCPU, rep.Unprotected.ClientCPU = cpu.stop(rep.Unprotected.Requests)
 	rep.Wrong.add(w)
 
 	ch := &churner{svc: svc, dir: cfg.Dir, users: users, settle: cfg.Settle, tokens: tokens, notes: &ns}
 	fmt.Fprintf(out, "phase 2: GET /hello (protected, with churn) for %s\n", cfg.Duration)
 	var churned sync.WaitGroup
+	cpu.start()
 	churned.Go(func() { ch.run(ctx, cfg.Churn, time.Now().Add(cfg.Duration)) })
 	rep.Protected, w = protected.run(ctx, cfg.Duration)
 	rep.Wrong.add(w)
 	churned.Wait()
+	rep.Protected.ServerCPU, rep.Protected.ClientCPU = cpu.stop(rep.Protected.Requests)
 	rep.Churn, w = ch.result()
 	rep.Wrong.add(w)
 	rep.Interrupted = ctx.Err() != nil
