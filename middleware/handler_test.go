@@ -21,7 +21,7 @@ import (
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
-var hexToken = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var tokenShape = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // newService returns the service on a fresh credentials directory inside a
 // directory of its own, so that tests can check nothing is written beside it.
@@ -54,7 +54,7 @@ func tokenOf(t *testing.T, answer string) string {
 	}
 	require.NoError(t, json.Unmarshal([]byte(answer), &got), answer)
 	require.True(t, got.Status, answer)
-	require.Regexp(t, hexToken, got.Token)
+	require.Regexp(t, tokenShape, got.Token)
 	require.Equal(t, `{"status":true,"token":"`+got.Token+`"}`, answer)
 	return got.Token
 }
