@@ -133,7 +133,7 @@ func (c *churner) issued(token string, err error, kind func(*Churn)) {
 
 // failed counts a change that failed, by what went wrong.
 func (c *churner) failed(err error) {
-	c.notes.add("change: %v", err)
+	c.notes.add("change: "+err.Error(), "")
 	c.count(func(ch *Churn, w *Wrong) {
 		ch.Failed++
 		switch {

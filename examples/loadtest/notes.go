@@ -10,29 +10,34 @@ import (
 const maxNotes = 10
 
 // notes keeps the first distinct messages about what went wrong in a run,
-// each with how often it came. It is safe for concurrent use. Messages
-// never hold a token.
+// each with how often it came and the user it first came for. It is safe
+// for concurrent use. Messages never hold a token.
 type notes struct {
 	mu      sync.Mutex
 	msgs    []string
-	counts  map[string]int
+	seen    map[string]*note
 	dropped int
 }
 
-// add formats a message and keeps it, or counts it if it came before.
-func (n *notes) add(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+type note struct {
+	count int
+	first string // the user it first came for, if any
+}
+
+// add keeps msg, which happened to user ("" if none), or counts it if it
+// came before.
+func (n *notes) add(msg, user string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.counts == nil {
-		n.counts = map[string]int{}
+	if n.seen == nil {
+		n.seen = map[string]*note{}
 	}
-	switch _, seen := n.counts[msg]; {
-	case seen:
-		n.counts[msg]++
+	switch nt := n.seen[msg]; {
+	case nt != nil:
+		nt.count++
 	case len(n.msgs) < maxNotes:
 		n.msgs = append(n.msgs, msg)
-		n.counts[msg] = 1
+		n.seen[msg] = &note{count: 1, first: user}
 	default:
 		n.dropped++
 	}
@@ -45,8 +50,14 @@ func (n *notes) list() []string {
 	defer n.mu.Unlock()
 	var out []string
 	for _, m := range n.msgs {
-		if c := n.counts[m]; c > 1 {
-			m = fmt.Sprintf("%s (×%d)", m, c)
+		nt := n.seen[m]
+		switch {
+		case nt.count > 1 && nt.first != "":
+			m = fmt.Sprintf("%s (×%d, first as %s)", m, nt.count, nt.first)
+		case nt.count > 1:
+			m = fmt.Sprintf("%s (×%d)", m, nt.count)
+		case nt.first != "":
+			m = fmt.Sprintf("%s (as %s)", m, nt.first)
 		}
 		out = append(out, m)
 	}

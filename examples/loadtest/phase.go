@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -79,20 +80,20 @@ func (ph *phase) client(ctx context.Context, end time.Time, r *rand.Rand, t *tal
 				return // interrupted: not the server's fault
 			}
 			t.wrong.TransportErrors++
-			ph.notes.add("GET %s as %s: %v", ph.route, u.name, err)
+			ph.notes.add(fmt.Sprintf("GET %s: %v", ph.route, err), u.name)
 			continue
 		}
 		t.lat.add(time.Since(t0))
 		t.requests++
 		if code >= 500 {
 			t.wrong.ServerErrors++
-			ph.notes.add("GET %s as %s: status %d", ph.route, u.name, code)
+			ph.notes.add(fmt.Sprintf("GET %s: status %d", ph.route, code), u.name)
 			continue
 		}
 		if !ph.protected {
 			if code != http.StatusOK {
 				t.wrong.Other++
-				ph.notes.add("GET %s (public): status %d", ph.route, code)
+				ph.notes.add(fmt.Sprintf("GET %s: status %d", ph.route, code), "")
 			}
 			continue
 		}
@@ -107,7 +108,7 @@ func (ph *phase) judge(t *tally, u *user, p probe, code int, challenged bool, bo
 	switch {
 	case !greeted && !refused:
 		t.wrong.Other++
-		ph.notes.add("GET %s as %s: status %d, not the greeting nor a Fixie challenge", ph.route, u.name, code)
+		ph.notes.add(fmt.Sprintf("GET %s: status %d, neither the greeting nor a Fixie challenge", ph.route, code), u.name)
 	case !u.judged(p):
 		t.unsettled++
 	case p.accept && greeted:
@@ -116,10 +117,10 @@ func (ph *phase) judge(t *tally, u *user, p probe, code int, challenged bool, bo
 		t.refused++
 	case p.accept:
 		t.wrong.RefusedValid++
-		ph.notes.add("GET %s as %s: valid token refused", ph.route, u.name)
+		ph.notes.add("GET "+ph.route+": valid token refused", u.name)
 	default:
 		t.wrong.AcceptedRevoked++
-		ph.notes.add("GET %s as %s: revoked token accepted", ph.route, u.name)
+		ph.notes.add("GET "+ph.route+": revoked token accepted", u.name)
 	}
 }
 

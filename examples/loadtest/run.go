@@ -152,7 +152,7 @@ func cleanup(svc *service, users []*user, workers int, ns *notes) {
 	_ = forEach(users, workers, func(u *user) error {
 		if token, ok := u.registered(); ok {
 			if err := svc.deregister(ctx, u.name, token); err != nil {
-				ns.add("cleanup: %v", err)
+				ns.add("cleanup: "+err.Error(), "")
 			}
 		}
 		return nil
