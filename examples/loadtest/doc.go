@@ -44,8 +44,10 @@
 // and a Fixie challenge with a revoked one. Any 5xx and any transport
 // error is wrong, settled or not, as is a change the service refuses. With
 // -start it also reads the server's log and counts any line holding a
-// token. The program exits 1 on any wrong answer, 0 otherwise, after it
-// has deregistered its users.
+// token. The program exits 1 on any wrong answer, 0 otherwise. With -url
+// it first deregisters its users, interrupted or not, so that a shared
+// directory is left as it was; with -start it stops the server with
+// SIGTERM, requires it to exit 0, and removes its directory.
 //
 // # Output
 //

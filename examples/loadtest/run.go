@@ -30,11 +30,7 @@ func run(ctx context.Context, cfg Config, out io.Writer) (*Report, error) {
 		}
 		srv, cfg.URL, cfg.Dir = s, s.url, s.dir
 	}
-	pid := 0
-	if srv != nil {
-		pid = srv.cmd.Process.Pid
-	}
-	rep, err := drive(ctx, cfg, out, tokens, pid)
+	rep, err := drive(ctx, cfg, out, tokens, srv)
 	if srv != nil {
 		stopErr := srv.stop()
 		if rep != nil {
@@ -57,9 +53,9 @@ func run(ctx context.Context, cfg Config, out io.Writer) (*Report, error) {
 }
 
 // drive sets up the users on the server at cfg.URL, runs the two phases
-// and removes the users. serverPID, if not 0, is the server's process,
-// whose CPU time is then measured.
-func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger, serverPID int) (*Report, error) {
+// and, unless the server is one run started (srv not nil) and whose
+// directory goes with it, removes the users.
+func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger, srv *server) (*Report, error) {
 	hc, tr := newClient(cfg.Clients + churnWorkers)
 	defer tr.CloseIdleConnections()
 	svc := &service{base: cfg.URL, hc: hc}
@@ -70,7 +66,9 @@ func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger, serve
 	var ns notes
 	rep := &Report{MinRatio: cfg.MinRatio}
 	defer func() { rep.Notes = append(ns.list(), rep.Notes...) }()
-	defer cleanup(svc, users, cfg.Clients, &ns)
+	if srv == nil {
+		defer cleanup(svc, users, cfg.Clients, &ns)
+	}
 
 	if cfg.Dir != "" {
 		if _, err := os.Stat(filepath.Join(cfg.Dir, users[0].name+".json")); err != nil {
@@ -94,7 +92,10 @@ func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger, serve
 	_, w := protected.run(ctx, warmup)
 	rep.Wrong.add(w)
 
-	cpu := cpuMeter{serverPID: serverPID}
+	var cpu cpuMeter
+	if srv != nil {
+		cpu.serverPID = srv.cmd.Process.Pid
+	}
 	fmt.Fprintf(out, "phase 1: GET / (public, no churn) for %s\n", cfg.Duration)
 	cpu.start()
 	rep.Unprotected, w = public.run(ctx, cfg.Duration)
@@ -144,8 +145,8 @@ func setup(ctx context.Context, svc *service, users []*user, cfg Config, tokens 
 }
 
 // cleanup deregisters the users still registered, so that a run leaves a
-// shared directory as it found it. Failures are noted, not counted: the
-// measure is over.
+// shared directory as it found it, even when interrupted. Failures are
+// noted, not counted: the measure is over.
 func cleanup(svc *service, users []*user, workers int, ns *notes) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
