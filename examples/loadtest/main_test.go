@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -110,7 +112,7 @@ func TestRunCatchesWrongAnswers(t *testing.T) {
 			c, err := cache.New(dir, tt.opts...)
 			require.NoError(t, err)
 			t.Cleanup(func() { c.Close() })
-			ts := httptest.NewServer(brokenRoutes(c, tt.verifier(c)))
+			ts := httptest.NewServer(testRoutes(c, tt.verifier(c)))
 			t.Cleanup(ts.Close)
 
 			cfg := testConfig()
@@ -125,9 +127,42 @@ func TestRunCatchesWrongAnswers(t *testing.T) {
 	}
 }
 
-// brokenRoutes returns the routes of examples/server with v in place of
-// the cache as the verifier of /hello.
-func brokenRoutes(c *cache.Cache, v middleware.Verifier) http.Handler {
+func TestRunLeavesASharedDirectoryAsItFoundIt(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "creds")
+	c, err := cache.New(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	alice, err := c.Register("alice", "alice@example.org")
+	require.NoError(t, err)
+	ts := httptest.NewServer(testRoutes(c, c))
+	t.Cleanup(ts.Close)
+
+	cfg := testConfig()
+	cfg.URL, cfg.Dir = ts.URL, dir
+	rep, out := testRun(t, cfg)
+	assert.False(t, rep.Failed(), out)
+
+	users, err := c.Users()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"alice"}, users, "the run's users are deregistered")
+	ok, err := c.Verify("alice", alice)
+	require.NoError(t, err)
+	assert.True(t, ok, "a user the run did not make is left alone")
+	entries, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".fixiecreds-") { // the cache's own lock
+			names = append(names, e.Name())
+		}
+	}
+	assert.Equal(t, []string{"alice.json"}, names, "no temporary file is left behind")
+}
+
+// testRoutes returns the routes of examples/server with v as the verifier
+// of /hello.
+func testRoutes(c *cache.Cache, v middleware.Verifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(c)))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
