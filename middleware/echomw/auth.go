@@ -48,37 +48,56 @@ func (cfg AuthConfig) ToMiddleware(v middleware.Verifier) (echo.MiddlewareFunc, 
 	if err != nil {
 		return nil, err
 	}
-	skip, onError, onOutcome := cfg.Skipper, cfg.ErrorHandler, cfg.OnOutcome
-	challenge := chk.Challenge()
+	a := &auth{
+		chk:       chk,
+		skip:      cfg.Skipper,
+		onError:   cfg.ErrorHandler,
+		onOutcome: cfg.OnOutcome,
+		challenge: chk.Challenge(),
+	}
+	// Echo v4 applies route and group middleware anew for every request, so
+	// this closure is allocated per request: it captures as little as it can.
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			r := c.Request()
-			if skip != nil && skip(c) {
-				chk.Strip(r.Header)
-				if onOutcome != nil {
-					onOutcome(c, middleware.Outcome{Result: middleware.Skipped})
-				}
-				return next(c)
-			}
-			v := chk.Check(r.Context(), r.Header)
-			if onOutcome != nil {
-				onOutcome(c, outcome(v))
-			}
-			switch v.Result {
-			case authn.Accepted:
-				c.SetRequest(authn.WithUser(r, v.User))
-				return next(c)
-			case authn.Failed:
-				return onError(v.Err, c)
-			case authn.Missing:
-				c.Response().Header()["Www-Authenticate"] = challenge
-				return onError(middleware.ErrMissingCredentials, c)
-			default:
-				c.Response().Header()["Www-Authenticate"] = challenge
-				return onError(middleware.ErrInvalidCredentials, c)
-			}
-		}
+		return func(c echo.Context) error { return a.serve(c, next) }
 	}, nil
+}
+
+// auth is one configured middleware.
+type auth struct {
+	chk       *authn.Checker
+	skip      func(echo.Context) bool
+	onError   func(error, echo.Context) error
+	onOutcome func(echo.Context, middleware.Outcome)
+	challenge []string
+}
+
+// serve authenticates the request in c and calls next or answers.
+func (a *auth) serve(c echo.Context, next echo.HandlerFunc) error {
+	r := c.Request()
+	if a.skip != nil && a.skip(c) {
+		a.chk.Strip(r.Header)
+		if a.onOutcome != nil {
+			a.onOutcome(c, middleware.Outcome{Result: middleware.Skipped})
+		}
+		return next(c)
+	}
+	v := a.chk.Check(r.Context(), r.Header)
+	if a.onOutcome != nil {
+		a.onOutcome(c, outcome(v))
+	}
+	switch v.Result {
+	case authn.Accepted:
+		c.SetRequest(authn.WithUser(r, v.User))
+		return next(c)
+	case authn.Failed:
+		return a.onError(v.Err, c)
+	case authn.Missing:
+		c.Response().Header()["Www-Authenticate"] = a.challenge
+		return a.onError(middleware.ErrMissingCredentials, c)
+	default:
+		c.Response().Header()["Www-Authenticate"] = a.challenge
+		return a.onError(middleware.ErrInvalidCredentials, c)
+	}
 }
 
 // User returns the user that [Auth] verified for the request in c, and

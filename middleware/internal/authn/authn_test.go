@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -108,4 +109,32 @@ func TestHotPathAllocations(t *testing.T) {
 	assert.Equal(t, "alice", got)
 	_, ok = User(req.Context())
 	assert.False(t, ok, "WithUser changed the original request")
+}
+
+func FuzzTakeBasic(f *testing.F) {
+	for _, seed := range []string{
+		"Basic YWxpY2U6ZmY=", "basic YWxpY2U6ZmY=", "Basic ", "Basic !!!", "Bearer x",
+		"Basic " + base64.StdEncoding.EncodeToString([]byte("a:b:c")), "Basic Og==", "",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		h := http.Header{"Authorization": {value}}
+		user, token, found, ok := takeBasic(h)
+		if found != isBasic(value) {
+			t.Fatalf("found=%v for %q", found, value)
+		}
+		if found && len(h["Authorization"]) != 0 {
+			t.Fatalf("a Basic credential was left in the header")
+		}
+		if !found && len(h["Authorization"]) != 1 {
+			t.Fatalf("a foreign Authorization header was removed")
+		}
+		if !ok && (user != "" || token != "") {
+			t.Fatalf("credentials %q:%q returned with ok=false", user, token)
+		}
+		if ok && strings.Contains(token, ":") {
+			t.Fatalf("token %q holds a colon", token)
+		}
+	})
 }

@@ -1,0 +1,36 @@
+//go:build keyauthbench
+
+// Echo's middleware package imports golang.org/x/time, whose checksum this
+// module's go.sum does not hold, so this comparison is built only with the
+// keyauthbench tag and a go.mod/go.sum that add it, for example:
+//
+//	cp go.mod /tmp/bench.mod && cp go.sum /tmp/bench.sum
+//	go get -modfile=/tmp/bench.mod github.com/labstack/echo/v4/middleware@v4.16.4
+//	go test -modfile=/tmp/bench.mod -tags keyauthbench -run '^$' -bench . -benchmem ./middleware/echomw/
+
+package echomw_test
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	echomiddleware "github.com/labstack/echo/v4/middleware"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+)
+
+// keyAuthBenches returns Echo's KeyAuth doing the same work as echomw.Auth:
+// the key from X-Fixie-Token, and a validator that reads the user header
+// itself and asks the same cache.
+func keyAuthBenches(c *cache.Cache, token string) []echoBench {
+	mw := echomiddleware.KeyAuthWithConfig(echomiddleware.KeyAuthConfig{
+		KeyLookup: "header:X-Fixie-Token",
+		Validator: func(key string, ctx echo.Context) (bool, error) {
+			return c.Verify(ctx.Request().Header.Get("X-Fixie-User"), key)
+		},
+	})
+	return []echoBench{
+		{name: "keyauth", mw: mw, token: token, wantCode: http.StatusOK},
+		{name: "keyauth-wrong-token", mw: mw, token: "ff", wantCode: http.StatusUnauthorized},
+	}
+}
