@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sync"
@@ -60,16 +61,21 @@ func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger, srv *
 	defer tr.CloseIdleConnections()
 	svc := &service{base: cfg.URL, hc: hc}
 	users := newUsers(runPrefix(), cfg.Users)
+	var (
+		ns  notes
+		rep *Report
+	)
+	defer func() {
+		if srv == nil {
+			cleanup(svc, users, cfg.Clients, &ns)
+		}
+		if rep != nil {
+			rep.Notes = ns.list()
+		}
+	}()
 	if err := setup(ctx, svc, users, cfg, tokens); err != nil {
 		return nil, err
 	}
-	var ns notes
-	rep := &Report{MinRatio: cfg.MinRatio}
-	defer func() { rep.Notes = append(ns.list(), rep.Notes...) }()
-	if srv == nil {
-		defer cleanup(svc, users, cfg.Clients, &ns)
-	}
-
 	if cfg.Dir != "" {
 		if _, err := os.Stat(filepath.Join(cfg.Dir, users[0].name+".json")); err != nil {
 			return nil, fmt.Errorf("-dir %s does not hold the server's records: %w", cfg.Dir, err)
@@ -82,39 +88,57 @@ func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger, srv *
 	fmt.Fprintf(out, "server %s: %d clients, %d users, %s per phase; churn %g/s %s, settle %s\n",
 		cfg.URL, cfg.Clients, cfg.Users, cfg.Duration, cfg.Churn, edits, cfg.Settle)
 
-	public := &phase{hc: hc, url: cfg.URL + "/", route: "/ public", users: users, clients: cfg.Clients, notes: &ns}
-	protected := &phase{hc: hc, url: cfg.URL + "/hello", route: "/hello protected", protected: true, users: users, clients: cfg.Clients, notes: &ns}
+	cpu := cpuMeter{}
+	if srv != nil {
+		cpu.serverPID = srv.cmd.Process.Pid
+	}
+	m := measure{hc: hc, svc: svc, users: users, tokens: tokens, notes: &ns, cpu: cpu}
+	rep = m.run(ctx, cfg, out)
+	return rep, nil
+}
+
+// measure runs the two phases.
+type measure struct {
+	hc     *http.Client
+	svc    *service
+	users  []*user
+	tokens *ledger
+	notes  *notes
+	cpu    cpuMeter
+}
+
+// run warms up, then runs phase 1 (the public route) and phase 2 (the
+// protected route, with churn), and returns their report.
+func (m *measure) run(ctx context.Context, cfg Config, out io.Writer) *Report {
+	public := &phase{hc: m.hc, url: cfg.URL + "/", route: "/ public", users: m.users, clients: cfg.Clients, notes: m.notes}
+	protected := &phase{hc: m.hc, url: cfg.URL + "/hello", route: "/hello protected", protected: true, users: m.users, clients: cfg.Clients, notes: m.notes}
+	rep := &Report{MinRatio: cfg.MinRatio}
 
 	// Warm up, unmeasured but judged: every connection open, every record
 	// cached, both processes' heaps grown, so that phase 1 does not pay
 	// for what phase 2 then gets for free.
-	warmup := min(cfg.Duration/10, time.Second)
-	_, w := protected.run(ctx, warmup)
+	_, w := protected.run(ctx, min(cfg.Duration/10, time.Second))
 	rep.Wrong.add(w)
 
-	var cpu cpuMeter
-	if srv != nil {
-		cpu.serverPID = srv.cmd.Process.Pid
-	}
 	fmt.Fprintf(out, "phase 1: GET / (public, no churn) for %s\n", cfg.Duration)
-	cpu.start()
+	m.cpu.start()
 	rep.Unprotected, w = public.run(ctx, cfg.Duration)
-	rep.Unprotected.ServerCPU, rep.Unprotected.ClientCPU = cpu.stop(rep.Unprotected.Requests)
+	rep.Unprotected.ServerCPU, rep.Unprotected.ClientCPU = m.cpu.stop(rep.Unprotected.Requests)
 	rep.Wrong.add(w)
 
-	ch := &churner{svc: svc, dir: cfg.Dir, users: users, settle: cfg.Settle, tokens: tokens, notes: &ns}
 	fmt.Fprintf(out, "phase 2: GET /hello (protected, with churn) for %s\n", cfg.Duration)
+	ch := &churner{svc: m.svc, dir: cfg.Dir, users: m.users, settle: cfg.Settle, tokens: m.tokens, notes: m.notes}
 	var churned sync.WaitGroup
-	cpu.start()
+	m.cpu.start()
 	churned.Go(func() { ch.run(ctx, cfg.Churn, time.Now().Add(cfg.Duration)) })
 	rep.Protected, w = protected.run(ctx, cfg.Duration)
 	rep.Wrong.add(w)
 	churned.Wait()
-	rep.Protected.ServerCPU, rep.Protected.ClientCPU = cpu.stop(rep.Protected.Requests)
+	rep.Protected.ServerCPU, rep.Protected.ClientCPU = m.cpu.stop(rep.Protected.Requests)
 	rep.Churn, w = ch.result()
 	rep.Wrong.add(w)
 	rep.Interrupted = ctx.Err() != nil
-	return rep, nil
+	return rep
 }
 
 // runPrefix returns a prefix for the user names that no earlier run used,
