@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -73,4 +74,12 @@ func TestContextWithUserNilParentPanics(t *testing.T) {
 		//lint:ignore SA1012 the nil parent is the point of the test
 		middleware.ContextWithUser(nil, "alice")
 	})
+}
+
+func TestUserContextString(t *testing.T) {
+	t.Parallel()
+	ctx := middleware.ContextWithUser(context.Background(), "alice")
+	got := fmt.Sprint(ctx)
+	assert.Equal(t, "context.Background.WithUser", got)
+	assert.NotContains(t, got, "alice")
 }

@@ -75,6 +75,10 @@ type Remote struct {
 func NewRemote(serviceURL string, cfg RemoteConfig) (*Remote, error) {
 	u, err := url.Parse(serviceURL)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // without the URL, which may hold a password
+		}
 		return nil, fmt.Errorf("middleware: remote URL: %w", err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {

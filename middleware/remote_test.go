@@ -238,6 +238,7 @@ func TestNewRemoteRejectsBadConfig(t *testing.T) {
 		{name: "fragment", url: "https://creds.example.org/#x"},
 		{name: "credentials", url: "https://u:p@creds.example.org/"},
 		{name: "unparsable", url: "http://[::1"},
+		{name: "unparsable with credentials", url: "http://u:p@[::1"},
 		{name: "negative timeout", url: "https://creds.example.org", cfg: middleware.RemoteConfig{Timeout: -1}},
 		{name: "negative max entries", url: "https://creds.example.org", cfg: middleware.RemoteConfig{MaxEntries: -1}},
 	}

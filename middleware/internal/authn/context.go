@@ -2,6 +2,7 @@ package authn
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 )
 
@@ -24,8 +25,14 @@ func (c *userContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// String names the context for debugging, as the context package's own do.
-func (c *userContext) String() string { return "fixie user context" }
+// String names the context for debugging, after its parent as the context
+// package's own contexts do. It leaves the user out.
+func (c *userContext) String() string {
+	if s, ok := c.Context.(fmt.Stringer); ok {
+		return s.String() + ".WithUser"
+	}
+	return "context.WithUser"
+}
 
 // NewContext returns a copy of parent that carries user. It panics if parent
 // is nil, as [context.WithValue] does.
