@@ -13,9 +13,9 @@ import (
 
 // Result is what a finished command wrote, and its exit code.
 type Result struct {
-	Stdout string
-	Stderr string
-	Code   int
+	Stdout string // everything written to standard output
+	Stderr string // everything written to standard error
+	Code   int    // the exit code
 }
 
 // Run runs bin with args, with env added to the test's environment and
