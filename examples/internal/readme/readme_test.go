@@ -64,7 +64,7 @@ func TestProgramsBuild(t *testing.T) {
 			programs = append(programs, b)
 		}
 	}
-	require.GreaterOrEqual(t, len(programs), 3, "the net/http, router and Echo programs")
+	require.GreaterOrEqual(t, len(programs), 4, "the net/http, router, Echo and Remote programs")
 
 	for i, src := range programs {
 		t.Run(fmt.Sprint("program", i+1), func(t *testing.T) {
@@ -131,6 +131,9 @@ func TestConfigurationTablesComplete(t *testing.T) {
 		names = append(names, "`"+f+"`")
 	}
 	for _, f := range fields(t, "middleware/echomw", "AuthConfig") {
+		names = append(names, "`"+f+"`")
+	}
+	for _, f := range fields(t, "middleware", "RemoteConfig") {
 		names = append(names, "`"+f+"`")
 	}
 	for _, n := range names {
