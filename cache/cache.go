@@ -218,14 +218,20 @@ func (c *Cache) UserExists(user string) (bool, error) {
 	return err == nil, err
 }
 
-// Users returns the names of the users that have a record, sorted.
+// Users returns the names of the users that have a record, sorted, or
+// nil and the error if the directory could not be listed. It reads the
+// directory, not the records: a listed user's record may still be
+// unreadable.
 func (c *Cache) Users() ([]string, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
 	users, err := c.store.list()
+	if err != nil {
+		return nil, err
+	}
 	slices.Sort(users)
-	return users, err
+	return users, nil
 }
 
 // WriteUser writes the user's record, replacing any record the user has,
