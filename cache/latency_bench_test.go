@@ -25,8 +25,9 @@ import (
 // time right after the rename; the benchmark polls Verify with the new
 // token until it is accepted. Each iteration is one replacement of a
 // cached record. The latencies' median, 99th percentile and maximum are
-// reported in milliseconds as p50-ms, p99-ms and max-ms; for at least 200
-// samples run
+// reported in milliseconds as p50-ms, p99-ms and max-ms. A change seen
+// before the other process has read the clock counts as a latency slightly
+// below zero. For at least 200 samples run
 //
 //	go test -run '^$' -bench InvalidationLatency -benchtime=300x ./cache/
 func BenchmarkInvalidationLatency(b *testing.B) {

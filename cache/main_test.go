@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -178,7 +179,9 @@ func (c *childProc) expect(t testing.TB, want string) {
 	t.Helper()
 	line, ok := c.next(t)
 	require.True(t, ok, "%s: output ended before %q; stderr: %s", c.role, want, c.stderr.String())
-	require.Equal(t, want, line, "%s: unexpected output", c.role)
+	if line != want {
+		t.Fatalf("%s: got output starting %q, want %q", c.role, head(strings.Fields(line)), want)
+	}
 }
 
 // send writes line to the child's stdin.

@@ -81,7 +81,7 @@ func registerAtOnce(t *testing.T, dir string, procs int, users []string) (winner
 			case len(f) == 2 && f[0] == "taken":
 				losers[f[1]]++
 			default:
-				t.Fatalf("register: unexpected output %q", line)
+				t.Fatalf("register: unexpected output starting %q", head(f))
 			}
 		}
 	}
