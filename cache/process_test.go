@@ -29,7 +29,7 @@ func TestRegisterRaceAcrossProcesses(t *testing.T) {
 		name          string
 		procs, rounds int
 	}{
-		{"two processes", 2, 3},
+		{"two processes", 2, 2},
 		{"four processes", 4, 2},
 	}
 	const names = 50
