@@ -17,11 +17,14 @@ import (
 	echomiddleware "github.com/labstack/echo/v4/middleware"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
-// keyAuthBenches returns Echo's KeyAuth doing the same work as echomw.Auth:
-// the key from X-Fixie-Token, and a validator that reads the user header
-// itself and asks the same cache.
+// keyAuthBenches returns Echo's KeyAuth checking the same credentials as
+// echomw.Auth: the key from X-Fixie-Token, and a validator that reads the
+// user header itself and asks the same cache. "keyauth" stops there;
+// "keyauth-with-user" also hands the user on in the request context, as
+// echomw.Auth does, so that the two do the same job.
 func keyAuthBenches(c *cache.Cache, token string) []echoBench {
 	mw := echomiddleware.KeyAuthWithConfig(echomiddleware.KeyAuthConfig{
 		KeyLookup: "header:X-Fixie-Token",
@@ -29,8 +32,21 @@ func keyAuthBenches(c *cache.Cache, token string) []echoBench {
 			return c.Verify(ctx.Request().Header.Get("X-Fixie-User"), key)
 		},
 	})
+	withUser := echomiddleware.KeyAuthWithConfig(echomiddleware.KeyAuthConfig{
+		KeyLookup: "header:X-Fixie-Token",
+		Validator: func(key string, ctx echo.Context) (bool, error) {
+			r := ctx.Request()
+			user := r.Header.Get("X-Fixie-User")
+			ok, err := c.Verify(user, key)
+			if ok && err == nil {
+				ctx.SetRequest(r.WithContext(middleware.ContextWithUser(r.Context(), user)))
+			}
+			return ok, err
+		},
+	})
 	return []echoBench{
 		{name: "keyauth", mw: mw, token: token, wantCode: http.StatusOK},
+		{name: "keyauth-with-user", mw: withUser, token: token, wantCode: http.StatusOK},
 		{name: "keyauth-wrong-token", mw: mw, token: "ff", wantCode: http.StatusUnauthorized},
 	}
 }
