@@ -1,13 +1,3 @@
-//go:build keyauthbench
-
-// Echo's middleware package imports golang.org/x/time, whose checksum this
-// module's go.sum does not hold, so this comparison is built only with the
-// keyauthbench tag and a go.mod/go.sum that add it, for example:
-//
-//	cp go.mod /tmp/bench.mod && cp go.sum /tmp/bench.sum
-//	go get -modfile=/tmp/bench.mod github.com/labstack/echo/v4/middleware@v4.16.4
-//	go test -modfile=/tmp/bench.mod -tags keyauthbench -run '^$' -bench . -benchmem ./middleware/echomw/
-
 package echomw_test
 
 import (
