@@ -63,7 +63,7 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	fss := &fsStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, retry: cfg.poll}
+	fss := &fsStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS, retry: cfg.poll}
 	if err := fss.removeStaleTemps(time.Now()); err != nil {
 		return nil, err
 	}
@@ -85,8 +85,9 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 }
 
 // Close stops watching for changes and waits until the watcher has
-// stopped. Every later call on the Cache returns ErrClosed. Close is
-// idempotent and always returns nil.
+// stopped. Every later call that reads or writes records returns
+// ErrClosed; CredsDir, UserCredFile and HashToken, which touch no record,
+// keep working. Close is idempotent and always returns nil.
 func (c *Cache) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
@@ -242,7 +243,7 @@ func (c *Cache) WriteUser(user, email, hashedToken string) error {
 		return err
 	}
 	if err := checkEmail(email); err != nil {
-		return fmt.Errorf("%w: %q", err, email)
+		return fmt.Errorf("%w for %q", err, user)
 	}
 	if _, ok := decodeHash(hashedToken); !ok {
 		return errors.New("cache: hashed token is not 64 hex digits")
@@ -271,7 +272,7 @@ func (c *Cache) Register(user, email string) (token string, err error) {
 		return "", err
 	}
 	if err := checkEmail(email); err != nil {
-		return "", fmt.Errorf("%w: %q", err, email)
+		return "", fmt.Errorf("%w for %q", err, user)
 	}
 	token, rec, err := c.newToken(user, email)
 	if err != nil {
@@ -294,7 +295,7 @@ func (c *Cache) Reset(user, email string) (token string, err error) {
 		return "", err
 	}
 	if err := checkEmail(email); err != nil {
-		return "", fmt.Errorf("%w: %q", err, email)
+		return "", fmt.Errorf("%w for %q", err, user)
 	}
 	err = c.swap(user, func(u User, _ [32]byte) ([]byte, error) {
 		if subtle.ConstantTimeCompare([]byte(u.Email), []byte(email)) != 1 {

@@ -420,3 +420,11 @@ func TestRecordSymlinkOutsideDirIsRefused(t *testing.T) {
 		})
 	}
 }
+
+func TestErrorsDoNotQuoteEmails(t *testing.T) {
+	c := newTestCache(t)
+	_, err := c.Register("alice", "secret-address")
+	require.ErrorIs(t, err, ErrInvalidEmail)
+	assert.NotContains(t, err.Error(), "secret-address")
+	assert.Contains(t, err.Error(), `"alice"`)
+}

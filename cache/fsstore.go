@@ -40,6 +40,11 @@ type fsStore struct {
 	// newWatcher and retry configure watch (watch.go).
 	newWatcher func() (*fsnotify.Watcher, error)
 	retry      time.Duration
+
+	// networkFS reports a file system that notifies only of this host's
+	// changes: there, cached records are never trusted past the poll
+	// interval.
+	networkFS func(dir string) (string, bool)
 }
 
 func recordName(user string) string { return user + recordExt }

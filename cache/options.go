@@ -34,6 +34,7 @@ type config struct {
 
 	// seams for tests
 	newWatcher func() (*fsnotify.Watcher, error)
+	networkFS  func(dir string) (string, bool)
 	writeFile  func(f *os.File, data []byte) error
 	store      func(s *fsStore) store
 }
@@ -47,6 +48,7 @@ func defaultConfig() config {
 		poll:       defaultPoll,
 		maxEntries: defaultMaxEntries,
 		newWatcher: fsnotify.NewWatcher,
+		networkFS:  networkFS,
 		writeFile:  writeAndSync,
 	}
 }

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,8 +27,10 @@ import (
 // a change, as without notifications.
 func (s *fsStore) watch(snk sink) (stop func()) {
 	w, watched, ok := s.startWatch(snk)
-	if !ok {
-		s.log.Warn("cache: cannot watch for changes; polling until it can", "dir", s.dir)
+	if fs, network := s.networkFS(s.dir); network {
+		s.log.Warn("cache: credentials directory is on a network file system, whose changes on other hosts raise no notification; polling", "dir", s.dir, "fs", fs, "poll", s.retry)
+	} else if !ok {
+		s.log.Warn("cache: cannot watch for changes; polling until it can", "dir", s.dir, "poll", s.retry)
 	}
 	done, exited := make(chan struct{}), make(chan struct{})
 	go s.watchLoop(snk, w, watched, ok, done, exited)
@@ -57,6 +60,9 @@ var errReplaced = errors.New("cache: credentials directory replaced while being 
 // watched were missed.
 func (s *fsStore) addWatch(snk sink, w *fsnotify.Watcher) (watched os.FileInfo, ok bool) {
 	before, err := os.Stat(s.dir)
+	if fs, network := s.networkFS(s.dir); network && err == nil {
+		err = fmt.Errorf("cache: %s file system: changes on other hosts raise no notification", fs)
+	}
 	if err == nil {
 		err = w.Add(s.dir)
 		if err == nil {
