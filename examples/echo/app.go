@@ -12,7 +12,8 @@ import (
 )
 
 // newApp returns the Echo app: the fixie-creds service under /creds/, a
-// public index at / and /hello, which only verified users reach.
+// public index at /, a public health check at /healthz and /hello, which
+// only verified users reach.
 func newApp(creds *cache.Cache) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
@@ -20,6 +21,7 @@ func newApp(creds *cache.Cache) *echo.Echo {
 
 	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", middleware.Handler(creds))))
 	e.GET("/", index)
+	e.GET("/healthz", healthz)
 	e.GET("/hello", hello, echomw.Auth(creds))
 	return e
 }
@@ -28,6 +30,11 @@ func newApp(creds *cache.Cache) *echo.Echo {
 func hello(c echo.Context) error {
 	user, _ := echomw.User(c)
 	return c.String(http.StatusOK, "Hello, "+user+"!\n")
+}
+
+// healthz answers a load balancer's or Kubernetes' health check.
+func healthz(c echo.Context) error {
+	return c.String(http.StatusOK, "ok\n")
 }
 
 // index tells a visitor how to use the server.

@@ -26,6 +26,9 @@ func TestEchoProtectsHello(t *testing.T) {
 	code, _, body := c.Get("/", nil)
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, "/creds/register")
+	code, _, body = c.Get("/healthz", nil)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "ok\n", body)
 
 	code, header, body := c.Get("/hello", nil)
 	assert.Equal(t, http.StatusUnauthorized, code)

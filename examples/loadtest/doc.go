@@ -21,7 +21,8 @@
 // phases of -duration each, with -clients clients sending requests back to
 // back as random users:
 //
-//  1. GET / (public), with no churn: the baseline.
+//  1. GET /healthz (public, a handler doing no more work than /hello's),
+//     with no churn: the baseline.
 //  2. GET /hello (protected), while -churn changes per second run: resets,
 //     deregistrations and registrations through the service and, with a
 //     directory, records rewritten on disk by this process, another than

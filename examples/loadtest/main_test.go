@@ -165,8 +165,8 @@ func TestRunLeavesASharedDirectoryAsItFoundIt(t *testing.T) {
 func testRoutes(c *cache.Cache, v middleware.Verifier) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(c)))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, "public\n")
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok\n")
 	})
 	mux.Handle("GET /hello", middleware.Auth(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, _ := middleware.UserFromContext(r.Context())

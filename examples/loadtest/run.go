@@ -110,7 +110,7 @@ type measure struct {
 // run warms up, then runs phase 1 (the public route) and phase 2 (the
 // protected route, with churn), and returns their report.
 func (m *measure) run(ctx context.Context, cfg Config, out io.Writer) *Report {
-	public := &phase{hc: m.hc, url: cfg.URL + "/", route: "/ public", users: m.users, clients: cfg.Clients, notes: m.notes}
+	public := &phase{hc: m.hc, url: cfg.URL + "/healthz", route: "/healthz public", users: m.users, clients: cfg.Clients, notes: m.notes}
 	protected := &phase{hc: m.hc, url: cfg.URL + "/hello", route: "/hello protected", protected: true, users: m.users, clients: cfg.Clients, notes: m.notes}
 	rep := &Report{MinRatio: cfg.MinRatio}
 
@@ -120,7 +120,7 @@ func (m *measure) run(ctx context.Context, cfg Config, out io.Writer) *Report {
 	_, w := protected.run(ctx, min(cfg.Duration/10, time.Second))
 	rep.Wrong.add(w)
 
-	fmt.Fprintf(out, "phase 1: GET / (public, no churn) for %s\n", cfg.Duration)
+	fmt.Fprintf(out, "phase 1: GET /healthz (public, no churn) for %s\n", cfg.Duration)
 	m.cpu.start()
 	rep.Unprotected, w = public.run(ctx, cfg.Duration)
 	rep.Unprotected.ServerCPU, rep.Unprotected.ClientCPU = m.cpu.stop(rep.Unprotected.Requests)

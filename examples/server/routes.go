@@ -12,7 +12,8 @@ import (
 )
 
 // routes returns the server's handler: the fixie-creds service under
-// /creds/, a public index at / and the protected /hello.
+// /creds/, a public index at /, a public health check at /healthz and the
+// protected /hello.
 func routes(creds *cache.Cache, log *slog.Logger) http.Handler {
 	auth := middleware.AuthWithConfig(creds, middleware.Config{
 		OnOutcome: logOutcome(log),
@@ -21,6 +22,7 @@ func routes(creds *cache.Cache, log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(creds)))
 	mux.HandleFunc("GET /{$}", index)
+	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /hello", auth(http.HandlerFunc(hello)))
 	return mux
 }
@@ -29,6 +31,11 @@ func routes(creds *cache.Cache, log *slog.Logger) http.Handler {
 func hello(w http.ResponseWriter, r *http.Request) {
 	user, _ := middleware.UserFromContext(r.Context())
 	fmt.Fprintf(w, "Hello, %s!\n", user)
+}
+
+// healthz answers a load balancer's or Kubernetes' health check.
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	_, _ = io.WriteString(w, "ok\n")
 }
 
 // index tells a visitor how to use the server.
