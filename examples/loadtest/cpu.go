@@ -59,18 +59,14 @@ func (m *cpuMeter) start() {
 	}
 }
 
-// stop returns the CPU time used since start, 0 where unknown, per
-// request.
-func (m *cpuMeter) stop(requests int) (server, self time.Duration) {
-	if requests == 0 {
-		return 0, 0
-	}
+// stop returns the CPU time used since start, 0 where unknown.
+func (m *cpuMeter) stop() (server, self time.Duration) {
 	if t, ok := procCPU(0); ok && m.selfOK {
-		self = (t - m.self) / time.Duration(requests)
+		self = t - m.self
 	}
 	if m.serverOK {
 		if t, ok := procCPU(m.serverPID); ok {
-			server = (t - m.server) / time.Duration(requests)
+			server = t - m.server
 		}
 	}
 	return server, self

@@ -19,24 +19,24 @@
 // It registers -users users through the service at /creds/ and resets each
 // once, so that every user has a valid token and a revoked one. Then two
 // phases of -duration each, with -clients clients sending requests back to
-// back as random users:
+// back as random users, while -churn changes per second run: resets,
+// deregistrations and registrations through the service and, with a
+// directory, records rewritten on disk by this process, another than the
+// server's (a temporary file "<user>.json.edit~…" renamed over
+// "<user>.json", as an admin tool or the Python service would):
 //
-//  1. GET /healthz (public, a handler doing no more work than /hello's),
-//     with no churn: the baseline.
-//  2. GET /hello (protected), while -churn changes per second run: resets,
-//     deregistrations and registrations through the service and, with a
-//     directory, records rewritten on disk by this process, another than
-//     the server's (a temporary file "<user>.json.edit~…" renamed over
-//     "<user>.json", as an admin tool or the Python service would). Nine
-//     requests in ten present the user's valid token, one a revoked one.
+//  1. GET /healthz, public, a handler doing no more work than /hello's:
+//     the baseline.
+//  2. GET /hello, protected. Nine requests in ten present the user's valid
+//     token, one a revoked one.
 //
 // A warm-up on /hello without churn, a tenth of -duration and at most a
 // second, comes first: judged, not measured, it opens every connection and
 // fills the server's cache, so that phase 1 does not pay for them.
 //
-// Both phases send the same headers, so they differ only by the
-// protection and the handler. The ratio of their throughputs is what the
-// protection costs under churn; the goal is 0.85 or more. It is reported,
+// Both phases send the same headers under the same churn, so they differ
+// only by the protection and the handler. The ratio of their throughputs
+// is what the protection costs; the goal is 0.85 or more. It is reported,
 // and required only with -min-ratio.
 //
 // # What is judged

@@ -20,7 +20,8 @@ const revokedShare = 0.1
 // is discarded so that the connection is reused.
 const maxBody = 4 << 10
 
-// phase runs clients that call one route for a duration.
+// phase runs clients that call one route, for one or more rounds, and
+// adds up what they measured.
 type phase struct {
 	hc        *http.Client
 	url       string // the route's full URL
@@ -29,6 +30,11 @@ type phase struct {
 	users     []*user
 	clients   int
 	notes     *notes
+
+	// totals over the rounds run so far
+	tallies              []tally
+	elapsed              time.Duration
+	serverCPU, clientCPU time.Duration
 }
 
 // tally is what one client counted; each client owns one, merged at the
@@ -39,10 +45,10 @@ type tally struct {
 	lat                                    latencies
 }
 
-// run runs the phase's clients until d has passed or ctx is done, and
-// returns what they measured and the wrong answers they got. Requests in
-// flight at the end complete.
-func (ph *phase) run(ctx context.Context, d time.Duration) (Phase, Wrong) {
+// run runs one round: the phase's clients until d has passed or ctx is
+// done. It adds what they measured to the phase's totals, and returns the
+// wrong answers they got. Requests in flight at the end complete.
+func (ph *phase) run(ctx context.Context, d time.Duration) Wrong {
 	start := time.Now()
 	end := start.Add(d)
 	tallies := make([]tally, ph.clients)
@@ -51,20 +57,33 @@ func (ph *phase) run(ctx context.Context, d time.Duration) (Phase, Wrong) {
 		wg.Go(func() { ph.client(ctx, end, rand.New(rand.NewPCG(uint64(i), uint64(start.UnixNano()))), &tallies[i]) })
 	}
 	wg.Wait()
-	res := Phase{Route: ph.route, Elapsed: time.Since(start)}
-	var lat latencies
+	ph.elapsed += time.Since(start)
+	ph.tallies = append(ph.tallies, tallies...)
 	var wrong Wrong
 	for i := range tallies {
-		t := &tallies[i]
+		wrong.add(tallies[i].wrong)
+	}
+	return wrong
+}
+
+// result returns what the rounds run so far measured.
+func (ph *phase) result() Phase {
+	res := Phase{Route: ph.route, Elapsed: ph.elapsed}
+	var lat latencies
+	for i := range ph.tallies {
+		t := &ph.tallies[i]
 		res.Requests += t.requests
 		res.Accepted += t.accepted
 		res.Refused += t.refused
 		res.Unsettled += t.unsettled
-		wrong.add(t.wrong)
 		lat.merge(&t.lat)
 	}
 	res.P50, res.P90, res.P99, res.Max = lat.quantile(0.5), lat.quantile(0.9), lat.quantile(0.99), lat.max
-	return res, wrong
+	if res.Requests > 0 {
+		res.ServerCPU = ph.serverCPU / time.Duration(res.Requests)
+		res.ClientCPU = ph.clientCPU / time.Duration(res.Requests)
+	}
+	return res
 }
 
 // client sends requests one after another until end, as a random user.

@@ -97,6 +97,9 @@ func drive(ctx context.Context, cfg Config, out io.Writer, tokens *ledger, srv *
 	return rep, nil
 }
 
+// rounds is how many rounds each phase runs, alternating with the other.
+const rounds = 4
+
 // measure runs the two phases.
 type measure struct {
 	hc     *http.Client
@@ -107,8 +110,8 @@ type measure struct {
 	cpu    cpuMeter
 }
 
-// run warms up, then runs phase 1 (the public route) and phase 2 (the
-// protected route, with churn), and returns their report.
+// run warms up, then runs the public and the protected phase, and returns
+// their report.
 func (m *measure) run(ctx context.Context, cfg Config, out io.Writer) *Report {
 	public := &phase{hc: m.hc, url: cfg.URL + "/healthz", route: "/healthz public", users: m.users, clients: cfg.Clients, notes: m.notes}
 	protected := &phase{hc: m.hc, url: cfg.URL + "/hello", route: "/hello protected", protected: true, users: m.users, clients: cfg.Clients, notes: m.notes}
@@ -117,25 +120,31 @@ func (m *measure) run(ctx context.Context, cfg Config, out io.Writer) *Report {
 	// Warm up, unmeasured but judged: every connection open, every record
 	// cached, both processes' heaps grown, so that phase 1 does not pay
 	// for what phase 2 then gets for free.
-	_, w := protected.run(ctx, min(cfg.Duration/10, time.Second))
-	rep.Wrong.add(w)
+	warmup := *protected
+	rep.Wrong.add(warmup.run(ctx, min(cfg.Duration/10, time.Second)))
 
-	fmt.Fprintf(out, "phase 1: GET /healthz (public, no churn) for %s\n", cfg.Duration)
-	m.cpu.start()
-	rep.Unprotected, w = public.run(ctx, cfg.Duration)
-	rep.Unprotected.ServerCPU, rep.Unprotected.ClientCPU = m.cpu.stop(rep.Unprotected.Requests)
-	rep.Wrong.add(w)
-
-	fmt.Fprintf(out, "phase 2: GET /hello (protected, with churn) for %s\n", cfg.Duration)
+	// The phases alternate in rounds, so that neither gains from coming
+	// first or last, and churn runs through both, so that the server does
+	// the same writes and reloads in each: the ratio of the two is then
+	// what the protection itself costs.
 	ch := &churner{svc: m.svc, dir: cfg.Dir, users: m.users, settle: cfg.Settle, tokens: m.tokens, notes: m.notes}
-	var churned sync.WaitGroup
-	m.cpu.start()
-	churned.Go(func() { ch.run(ctx, cfg.Churn, time.Now().Add(cfg.Duration)) })
-	rep.Protected, w = protected.run(ctx, cfg.Duration)
-	rep.Wrong.add(w)
-	churned.Wait()
-	rep.Protected.ServerCPU, rep.Protected.ClientCPU = m.cpu.stop(rep.Protected.Requests)
-	rep.Churn, w = ch.result()
+	round := cfg.Duration / rounds
+	fmt.Fprintf(out, "phases: GET /healthz (public) and GET /hello (protected), %s each in %d alternating rounds, with churn\n", cfg.Duration, rounds)
+	for range rounds {
+		for _, p := range []*phase{public, protected} {
+			var churned sync.WaitGroup
+			m.cpu.start()
+			churned.Go(func() { ch.run(ctx, cfg.Churn, time.Now().Add(round)) })
+			rep.Wrong.add(p.run(ctx, round))
+			churned.Wait()
+			server, self := m.cpu.stop()
+			p.serverCPU += server
+			p.clientCPU += self
+		}
+	}
+	rep.Unprotected, rep.Protected = public.result(), protected.result()
+	churn, w := ch.result()
+	rep.Churn = churn
 	rep.Wrong.add(w)
 	rep.Interrupted = ctx.Err() != nil
 	return rep
