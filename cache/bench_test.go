@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -127,10 +128,16 @@ func BenchmarkReset(b *testing.B) {
 	}
 }
 
-// hundredK is a directory of 100,000 records, written once per process.
+// hundredKDir is where BenchmarkOpen100k keeps its 100,000 records, once
+// per test binary run; TestMain removes it.
+func hundredKDir() string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("fixiecreds-bench-100k-%d", os.Getpid()))
+}
+
+// hundredK writes the records of hundredKDir, once.
 var hundredK = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "fixiecreds-bench-")
-	if err != nil {
+	dir := hundredKDir()
+	if err := os.Mkdir(dir, 0o700); err != nil {
 		return "", err
 	}
 	for i := range 100_000 {
@@ -150,11 +157,6 @@ func BenchmarkOpen100k(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() {
-		if !b.Failed() {
-			os.RemoveAll(dir)
-		}
-	})
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)

@@ -38,7 +38,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	os.RemoveAll(hundredKDir()) // written by BenchmarkOpen100k, if it ran
+	os.Exit(code)
 }
 
 // runChild plays role on the directory dir.
