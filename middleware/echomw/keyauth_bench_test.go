@@ -12,9 +12,11 @@ import (
 
 // keyAuthBenches returns Echo's KeyAuth checking the same credentials as
 // echomw.Auth: the key from X-Fixie-Token, and a validator that reads the
-// user header itself and asks the same cache. "keyauth" stops there;
-// "keyauth-with-user" also hands the user on in the request context, as
-// echomw.Auth does, so that the two do the same job.
+// user header itself and asks the same cache. "keyauth" stops there (a
+// handler then reads the user header again); "keyauth-with-set" hands the
+// user on in Echo's context, as Echo code usually does; "keyauth-with-user"
+// hands it on in the request context, as echomw.Auth does, so that the two
+// do the same job.
 func keyAuthBenches(c *cache.Cache, token string) []echoBench {
 	mw := echomiddleware.KeyAuthWithConfig(echomiddleware.KeyAuthConfig{
 		KeyLookup: "header:X-Fixie-Token",
@@ -34,8 +36,20 @@ func keyAuthBenches(c *cache.Cache, token string) []echoBench {
 			return ok, err
 		},
 	})
+	withSet := echomiddleware.KeyAuthWithConfig(echomiddleware.KeyAuthConfig{
+		KeyLookup: "header:X-Fixie-Token",
+		Validator: func(key string, ctx echo.Context) (bool, error) {
+			user := ctx.Request().Header.Get("X-Fixie-User")
+			ok, err := c.Verify(user, key)
+			if ok && err == nil {
+				ctx.Set("user", user)
+			}
+			return ok, err
+		},
+	})
 	return []echoBench{
 		{name: "keyauth", mw: mw, token: token, wantCode: http.StatusOK},
+		{name: "keyauth-with-set", mw: withSet, token: token, wantCode: http.StatusOK},
 		{name: "keyauth-with-user", mw: withUser, token: token, wantCode: http.StatusOK},
 		{name: "keyauth-wrong-token", mw: mw, token: "ff", wantCode: http.StatusUnauthorized},
 	}
