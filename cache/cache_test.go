@@ -412,11 +412,20 @@ func TestRecordSymlinkOutsideDirIsRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			link := filepath.Join(c.CredsDir(), "evil.json")
 			require.NoError(t, os.Symlink(target, link))
-			defer os.Remove(link)
 			ok, err := c.Verify("evil", "ff")
 			assert.False(t, ok)
 			require.Error(t, err)
 			assert.False(t, errors.Is(err, ErrNotRegistered))
+
+			// Once the link is replaced by a record, the user is served.
+			require.NoError(t, os.Remove(link))
+			hashed, err := c.HashToken("ee")
+			require.NoError(t, err)
+			require.NoError(t, c.WriteUser("evil", "a@b.org", hashed))
+			ok, err = c.Verify("evil", "ee")
+			require.NoError(t, err)
+			assert.True(t, ok)
+			require.NoError(t, c.RemoveUser("evil"))
 		})
 	}
 }
