@@ -72,7 +72,7 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 		nbytes: cfg.nbytes,
 		log:    cfg.log,
 		store:  fss,
-		memo:   newMemo(cfg.maxEntries, min(cfg.maxEntries, maxUnknownNames), cfg.poll),
+		memo:   newMemo(cfg.maxEntries, min(cfg.maxEntries, maxUnknownNames), cfg.poll, cfg.clock),
 		rand:   cfg.rand,
 	}
 	if cfg.store != nil {

@@ -23,7 +23,7 @@ type entry struct {
 // the read lock.
 type memo struct {
 	poll  time.Duration
-	start time.Time // memo clock origin (monotonic)
+	clock func() time.Duration // monotonic; see memo.now
 
 	// trusted is set while the store reports changes: entries are then
 	// valid until dropped. Otherwise an entry is valid for poll.
@@ -37,10 +37,16 @@ type memo struct {
 	maxUnknown int
 }
 
-func newMemo(maxUsers, maxUnknown int, poll time.Duration) *memo {
+// newMemo returns an empty memo. clock, if not nil, replaces the monotonic
+// clock that tells whether an entry is older than poll.
+func newMemo(maxUsers, maxUnknown int, poll time.Duration, clock func() time.Duration) *memo {
+	if clock == nil {
+		start := time.Now()
+		clock = func() time.Duration { return time.Since(start) }
+	}
 	return &memo{
 		poll:       poll,
-		start:      time.Now(),
+		clock:      clock,
 		users:      make(map[string]*entry),
 		unknown:    make(map[string]int64),
 		maxUsers:   maxUsers,
@@ -48,7 +54,8 @@ func newMemo(maxUsers, maxUnknown int, poll time.Duration) *memo {
 	}
 }
 
-func (m *memo) now() int64 { return int64(time.Since(m.start)) }
+// now reads the memo clock, in nanoseconds.
+func (m *memo) now() int64 { return int64(m.clock()) }
 
 // fresh reports whether something cached at read may still be used.
 func (m *memo) fresh(read int64) bool {

@@ -33,6 +33,7 @@ type config struct {
 	maxEntries int
 
 	// seams for tests
+	clock      func() time.Duration
 	newWatcher func() (*fsnotify.Watcher, error)
 	networkFS  func(dir string) (string, bool)
 	writeFile  func(f *os.File, data []byte) error
