@@ -166,7 +166,7 @@ func (c *Cache) get(user string) (*entry, error) {
 // cannot be parsed is never cached.
 func (c *Cache) load(user string, gen uint64) (*entry, error) {
 	read := c.memo.now()
-	data, err := c.store.read(user)
+	data, indirect, err := c.store.read(user)
 	if errors.Is(err, ErrNotRegistered) {
 		c.memo.addUnknown(gen, user, read)
 		return nil, ErrNotRegistered
@@ -178,7 +178,7 @@ func (c *Cache) load(user string, gen uint64) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{user: u, hash: sum, read: read}
+	e := &entry{user: u, hash: sum, read: read, pollOnly: indirect}
 	c.memo.add(gen, user, e)
 	return e, nil
 }
@@ -335,7 +335,7 @@ func (c *Cache) Deregister(user, token string) error {
 func (c *Cache) swap(user string, next func(u User, hash [32]byte) ([]byte, error)) error {
 	defer c.memo.changed(user)
 	for range maxSwapTries {
-		old, err := c.store.read(user)
+		old, _, err := c.store.read(user)
 		if err != nil {
 			return wrapUser(err, user)
 		}

@@ -45,9 +45,9 @@ func (f *faultStore) werr() error {
 	return f.writeErr
 }
 
-func (f *faultStore) read(user string) ([]byte, error) {
+func (f *faultStore) read(user string) ([]byte, bool, error) {
 	if err := f.rerr(user); err != nil {
-		return nil, &fs.PathError{Op: "open", Path: user + recordExt, Err: err}
+		return nil, false, &fs.PathError{Op: "open", Path: user + recordExt, Err: err}
 	}
 	return f.store.read(user)
 }

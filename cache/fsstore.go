@@ -57,10 +57,10 @@ func (s *fsStore) open() (*os.Root, error) {
 	return root, nil
 }
 
-func (s *fsStore) read(user string) ([]byte, error) {
+func (s *fsStore) read(user string) ([]byte, bool, error) {
 	root, err := s.open()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer root.Close()
 	return readRecord(root, user)
@@ -68,28 +68,37 @@ func (s *fsStore) read(user string) ([]byte, error) {
 
 // readRecord reads a record file, which must be a regular file (a FIFO
 // would block; a device could be endless) of at most maxRecordSize bytes.
-func readRecord(root *os.Root, user string) ([]byte, error) {
-	f, err := root.OpenFile(recordName(user), os.O_RDONLY|openNonblock, 0)
+// indirect reports a file with more than one name: a symbolic link to it,
+// or a second hard link, through which it may change unseen.
+func readRecord(root *os.Root, user string) (data []byte, indirect bool, err error) {
+	name := recordName(user)
+	f, err := root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ErrNotRegistered
+		return nil, false, ErrNotRegistered
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return nil, false, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err != nil {
-		return nil, fmt.Errorf("cache: reading record of %q: %w", user, err)
-	} else if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w for %q: not a regular file", errBadRecord, user)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return nil, false, fmt.Errorf("cache: reading record of %q: %w", user, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, false, fmt.Errorf("%w for %q: not a regular file", errBadRecord, user)
+	}
+	indirect = linkCount(fi) > 1
+	if li, err := root.Lstat(name); err != nil || li.Mode()&fs.ModeSymlink != 0 {
+		indirect = true
+	}
+	data, err = io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	if err != nil {
+		return nil, false, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	if len(data) > maxRecordSize {
-		return nil, fmt.Errorf("%w for %q: larger than %d bytes", errBadRecord, user, maxRecordSize)
+		return nil, false, fmt.Errorf("%w for %q: larger than %d bytes", errBadRecord, user, maxRecordSize)
 	}
-	return data, nil
+	return data, indirect, nil
 }
 
 func (s *fsStore) create(user string, rec []byte) error {
@@ -124,7 +133,7 @@ func (s *fsStore) put(user string, rec []byte) error {
 
 func (s *fsStore) swap(user string, old, rec []byte) error {
 	return s.locked(func(root *os.Root) error {
-		cur, err := readRecord(root, user)
+		cur, _, err := readRecord(root, user)
 		if errors.Is(err, ErrNotRegistered) {
 			return errChanged
 		}

@@ -13,6 +13,10 @@ type entry struct {
 	user User
 	hash [sha256.Size]byte
 	read int64 // memo clock when the record was read; see memo.fresh
+
+	// pollOnly: the record has another name, through which it may change
+	// with no notification for this user; it is trusted for poll only.
+	pollOnly bool
 }
 
 // memo is the in-memory cache of records and of names known to have none.
@@ -57,9 +61,11 @@ func newMemo(maxUsers, maxUnknown int, poll time.Duration, clock func() time.Dur
 // now reads the memo clock, in nanoseconds.
 func (m *memo) now() int64 { return int64(m.clock()) }
 
-// fresh reports whether something cached at read may still be used.
-func (m *memo) fresh(read int64) bool {
-	return m.trusted.Load() || m.now()-read < int64(m.poll)
+// fresh reports whether something cached at read may still be used: while
+// the store reports changes, until it is dropped, unless it is pollOnly;
+// otherwise for poll.
+func (m *memo) fresh(read int64, pollOnly bool) bool {
+	return !pollOnly && m.trusted.Load() || m.now()-read < int64(m.poll)
 }
 
 // lookup returns the cached entry for user, or absent when the user is
@@ -68,10 +74,10 @@ func (m *memo) fresh(read int64) bool {
 func (m *memo) lookup(user string) (e *entry, absent bool, gen uint64) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if e, ok := m.users[user]; ok && m.fresh(e.read) {
+	if e, ok := m.users[user]; ok && m.fresh(e.read, e.pollOnly) {
 		return e, false, 0
 	}
-	if read, ok := m.unknown[user]; ok && m.fresh(read) {
+	if read, ok := m.unknown[user]; ok && m.fresh(read, false) {
 		return nil, true, 0
 	}
 	return nil, false, m.gen

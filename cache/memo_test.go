@@ -15,7 +15,7 @@ type readCounter struct {
 	reads atomic.Int64
 }
 
-func (r *readCounter) read(user string) ([]byte, error) {
+func (r *readCounter) read(user string) ([]byte, bool, error) {
 	r.reads.Add(1)
 	return r.store.read(user)
 }

@@ -6,8 +6,10 @@ package cache
 // is safe for concurrent use, across processes sharing the store.
 type store interface {
 	// read returns the user's record as stored; ErrNotRegistered if
-	// there is none.
-	read(user string) ([]byte, error)
+	// there is none. indirect reports a record reached through another
+	// name too (a symbolic link, a second hard link): a change made
+	// through that name may raise no notification for this user.
+	read(user string) (data []byte, indirect bool, err error)
 
 	// create stores rec for user only if the user has no record, in one
 	// atomic step; ErrAlreadyRegistered otherwise.

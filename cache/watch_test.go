@@ -122,7 +122,7 @@ func withClock(c *testClock) Option {
 	}
 }
 
-func (s *countingStore) read(user string) ([]byte, error) {
+func (s *countingStore) read(user string) ([]byte, bool, error) {
 	s.calls.Add(1)
 	s.mu.Lock()
 	s.reads[user]++

@@ -3,6 +3,7 @@
 package cache
 
 import (
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -29,4 +30,12 @@ func lockDir(root *os.Root) (unlock func(), err error) {
 		return nil, err
 	}
 	return func() { f.Close() }, nil // closing releases the lock
+}
+
+// linkCount returns how many hard links the file of fi has.
+func linkCount(fi fs.FileInfo) uint64 {
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Nlink)
+	}
+	return 1
 }
