@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
@@ -298,7 +299,10 @@ func (c *Cache) Reset(user, email string) (token string, err error) {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
 	err = c.swap(user, func(u User, _ [32]byte) ([]byte, error) {
-		if subtle.ConstantTimeCompare([]byte(u.Email), []byte(email)) != 1 {
+		// Hashes first, so that the time taken does not tell the
+		// registered email's length either.
+		registered, given := sha256.Sum256([]byte(u.Email)), sha256.Sum256([]byte(email))
+		if subtle.ConstantTimeCompare(registered[:], given[:]) != 1 {
 			return nil, fmt.Errorf("%w: %q", ErrEmailMismatch, user)
 		}
 		var rec []byte

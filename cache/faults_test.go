@@ -298,3 +298,18 @@ func TestFaultErrorsNameNoToken(t *testing.T) {
 	}
 	assert.False(t, errors.Is(errs[0], ErrNotRegistered))
 }
+
+// TestSameFile backs Register's answer to a link that NFS reports as
+// failed after it succeeded: the record is then the temporary file itself.
+func TestSameFile(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a"), []byte("x"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "c"), []byte("x"), 0o600))
+	require.NoError(t, os.Link(filepath.Join(dir, "a"), filepath.Join(dir, "b")))
+	root, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	defer root.Close()
+	assert.True(t, sameFile(root, "a", "b"))
+	assert.False(t, sameFile(root, "a", "c"))
+	assert.False(t, sameFile(root, "a", "missing"))
+}

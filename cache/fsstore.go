@@ -41,9 +41,9 @@ type fsStore struct {
 	newWatcher func() (*fsnotify.Watcher, error)
 	retry      time.Duration
 
-	// networkFS reports a file system that notifies only of this host's
-	// changes: there, cached records are never trusted past the poll
-	// interval.
+	// networkFS reports a file system not known to be local, which may
+	// notify only of this host's changes: there, cached records are never
+	// trusted past the poll interval.
 	networkFS func(dir string) (string, bool)
 }
 
@@ -114,6 +114,10 @@ func (s *fsStore) create(user string, rec []byte) error {
 	// link fails if the name exists: the check and the creation are one
 	// step, whoever else creates records in the directory.
 	err = root.Link(tmp, recordName(user))
+	if err != nil && sameFile(root, tmp, recordName(user)) {
+		// NFS can answer a retransmitted link that succeeded with EEXIST.
+		err = nil
+	}
 	root.Remove(tmp)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("%w: %q", ErrAlreadyRegistered, user)
@@ -123,6 +127,16 @@ func (s *fsStore) create(user string, rec []byte) error {
 	}
 	s.syncDir(root)
 	return nil
+}
+
+// sameFile reports whether names a and b are links to one file.
+func sameFile(root *os.Root, a, b string) bool {
+	fa, err := root.Lstat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := root.Lstat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 func (s *fsStore) put(user string, rec []byte) error {

@@ -1,33 +1,43 @@
 package cache
 
-import "syscall"
+import (
+	"fmt"
+	"syscall"
+)
 
-// networkFileSystems maps the statfs magic numbers of file systems whose
-// changes made on other hosts raise no inotify event.
-var networkFileSystems = map[uint32]string{
-	0x6969:     "nfs",
-	0x517b:     "smb",
-	0xff534d42: "cifs",
-	0xfe534d42: "smb2",
-	0x65735546: "fuse",
-	0x01021997: "9p",
-	0x00c36400: "ceph",
-	0x5346414f: "afs",
-	0x6b414653: "afs",
-	0x73757245: "coda",
-	0x564c:     "ncp",
-	0x01161970: "gfs2",
-	0x7461636f: "ocfs2",
-	0x0bd00bd0: "lustre",
+// localFileSystems maps the statfs magic numbers of file systems on local
+// storage, whose every change raises an inotify event. Any other file
+// system (NFS, SMB, FUSE, 9p, a cluster file system, one not known here)
+// may change on another host unseen, and is polled.
+var localFileSystems = map[uint32]string{
+	0xef53:     "ext4",
+	0x58465342: "xfs",
+	0x9123683e: "btrfs",
+	0x01021994: "tmpfs",
+	0x858458f6: "ramfs",
+	0x794c7630: "overlayfs",
+	0x2fc12fc1: "zfs",
+	0xf2f52010: "f2fs",
+	0xca451a4e: "bcachefs",
+	0x3153464a: "jfs",
+	0x52654973: "reiserfs",
+	0x3434:     "nilfs",
+	0x4d44:     "vfat",
+	0x2011bab0: "exfat",
+	0x7366746e: "ntfs3",
+	0x482b:     "hfsplus",
 }
 
-// networkFS reports whether dir is on a network (or user-space) file
-// system, and which: there, a watch sees only this host's changes.
+// networkFS reports whether dir is on a file system not known to be local,
+// and which: there, a watch may see only this host's changes.
 func networkFS(dir string) (string, bool) {
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
+		return "", false // the watch itself will fail, and say why
+	}
+	magic := uint32(st.Type)
+	if _, local := localFileSystems[magic]; local {
 		return "", false
 	}
-	name, ok := networkFileSystems[uint32(st.Type)]
-	return name, ok
+	return fmt.Sprintf("%#x", magic), true
 }

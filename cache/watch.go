@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +29,7 @@ import (
 func (s *fsStore) watch(snk sink) (stop func()) {
 	w, watched, ok := s.startWatch(snk)
 	if fs, network := s.networkFS(s.dir); network {
-		s.log.Warn("cache: credentials directory is on a network file system, whose changes on other hosts raise no notification; polling", "dir", s.dir, "fs", fs, "poll", s.retry)
+		s.log.Warn("cache: credentials directory is not on a file system known to be local, where changes from other hosts raise no notification; polling", "dir", s.dir, "fs_type", fs, "poll", s.retry)
 	} else if !ok {
 		s.log.Warn("cache: cannot watch for changes; polling until it can", "dir", s.dir, "poll", s.retry)
 	}
@@ -61,7 +62,7 @@ var errReplaced = errors.New("cache: credentials directory replaced while being 
 func (s *fsStore) addWatch(snk sink, w *fsnotify.Watcher) (watched os.FileInfo, ok bool) {
 	before, err := os.Stat(s.dir)
 	if fs, network := s.networkFS(s.dir); network && err == nil {
-		err = fmt.Errorf("cache: %s file system: changes on other hosts raise no notification", fs)
+		err = fmt.Errorf("cache: file system type %s is not known to be local: changes on other hosts may raise no notification", fs)
 	}
 	if err == nil {
 		err = w.Add(s.dir)
@@ -137,21 +138,28 @@ func (s *fsStore) watchLoop(snk sink, w *fsnotify.Watcher, watched os.FileInfo, 
 				s.lost(snk, retry)
 				continue
 			}
-			// Events may have been lost: forget everything.
-			snk.changedAll()
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				// Events were lost, the watch was not: forget everything.
+				snk.changedAll()
 				s.log.Warn("cache: change notifications overflowed; dropped all cached records", "dir", s.dir)
-			} else {
-				s.log.Warn("cache: change notification error; dropped all cached records", "dir", s.dir, "err", err)
+				continue
 			}
+			// Whether the watch still works is unknown: poll until it is
+			// made anew.
+			w.Remove(s.dir)
+			healthy = false
+			s.log.Warn("cache: change notification error; polling until watching again", "dir", s.dir, "err", err)
+			s.lost(snk, retry)
 		case <-retry.C:
 			retry.Reset(s.retry)
 			if healthy {
-				if s.stillWatched(watched) {
+				if s.stillWatched(watched) && slices.Contains(w.WatchList(), s.dir) {
 					continue
 				}
-				// The directory watched is no longer the one at the
-				// path, and no event will tell what happens at the path.
+				// The directory watched is no longer the one at the path,
+				// or the watch went away unannounced (fsnotify drops an
+				// unmount's events), and no event will tell what happens
+				// at the path.
 				w.Remove(s.dir)
 				healthy = false
 				s.log.Warn("cache: credentials directory path names another directory; watching it again", "dir", s.dir)
