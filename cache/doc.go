@@ -32,10 +32,12 @@
 // call. The cache watches the directory (with fsnotify) and drops an entry
 // when its file changes, whoever changed it: another process, an admin
 // tool, the Python service, a Kubernetes Secret update. Where change
-// notifications do not work (network file systems, exhausted inotify
-// limits, [WithWatch](false)), a cached entry is trusted for at most the
-// poll interval ([WithPollInterval], default 1 s) before it is checked
-// against its file again.
+// notifications do not work (file systems not known to be local, such as
+// NFS or SMB; exhausted inotify limits; [WithWatch](false)), and for a
+// record that has another name through which it could change unseen (a
+// symbolic link, a second hard link), a cached entry is trusted for at
+// most the poll interval ([WithPollInterval], default 1 s) before it is
+// checked against its file again.
 //
 // # Concurrency
 //
