@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -864,7 +865,9 @@ func TestWatchErrors(t *testing.T) {
 			writeOther(t, dir, "alice", tokA)
 			writeOther(t, dir, "bob", tokB)
 			f := &watcherFactory{}
-			c, cs := newCountingCache(t, dir, f.option(), WithPollInterval(20*time.Millisecond))
+			var logs syncBuffer
+			c, cs := newCountingCache(t, dir, f.option(), WithPollInterval(20*time.Millisecond),
+				WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			require.True(t, accepts(c, "alice", tokA))
 			require.True(t, accepts(c, "bob", tokB))
 			require.True(t, unregistered(c, "nobody"))
@@ -879,7 +882,12 @@ func TestWatchErrors(t *testing.T) {
 			})
 			if errors.Is(werr, fsnotify.ErrEventOverflow) {
 				assert.True(t, c.memo.trusted.Load(), "still watching")
+				assert.Contains(t, logs.String(), "overflowed")
 			} else {
+				waitFor(t, "polling until watching again", func() bool {
+					return strings.Contains(logs.String(), "polling until watching again") &&
+						strings.Contains(logs.String(), "watching for changes again")
+				})
 				waitFor(t, "watching anew", c.memo.trusted.Load)
 			}
 			assert.True(t, accepts(c, "alice", tokA))
