@@ -437,3 +437,21 @@ func TestErrorsDoNotQuoteEmails(t *testing.T) {
 	assert.NotContains(t, err.Error(), "secret-address")
 	assert.Contains(t, err.Error(), `"alice"`)
 }
+
+// TestRecordOfAnotherNameIsNotRegistered: on a file system that folds case
+// (simulated here by a link), "ALICE" opens alice.json. That record is not
+// ALICE's, and the answer must be the one for any unknown name, so that a
+// client cannot tell that a similar name exists.
+func TestRecordOfAnotherNameIsNotRegistered(t *testing.T) {
+	c := newTestCache(t)
+	token, err := c.Register("alice", "a@b.org")
+	require.NoError(t, err)
+	require.NoError(t, os.Symlink("alice.json", filepath.Join(c.CredsDir(), "ALICE.json")))
+	ok, err := c.Verify("ALICE", token)
+	assert.False(t, ok)
+	assert.ErrorIs(t, err, ErrNotRegistered)
+	assert.ErrorIs(t, c.Deregister("ALICE", token), ErrNotRegistered)
+	_, err = c.Reset("ALICE", "a@b.org")
+	assert.ErrorIs(t, err, ErrNotRegistered)
+	assertVerifies(t, c, "alice", token)
+}

@@ -75,8 +75,8 @@ var errBadRecord = errors.New("cache: unusable record")
 
 // decodeRecord parses the record stored for user. It accepts any
 // whitespace, key order or trailing newline and ignores unknown keys; it
-// rejects a record that lacks a key, whose "user" is not user, or whose
-// "hashed_token" is not 64 hex digits.
+// rejects a record that lacks a key or whose "hashed_token" is not 64 hex
+// digits, and one whose "user" is not user as ErrNotRegistered too.
 func decodeRecord(user string, data []byte) (User, [sha256.Size]byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
@@ -93,7 +93,11 @@ func decodeRecord(user string, data []byte) (User, [sha256.Size]byte, error) {
 		}
 	}
 	if u.User != user {
-		return User{}, [sha256.Size]byte{}, fmt.Errorf("%w for %q: it names another user", errBadRecord, user)
+		// Not this user's record: on a file system that folds case or
+		// normalizes Unicode, "ALICE" opens alice.json. Answering as for
+		// any unknown name keeps a client from telling that a similar
+		// name exists.
+		return User{}, [sha256.Size]byte{}, fmt.Errorf("%w: %w for %q: it names another user", ErrNotRegistered, errBadRecord, user)
 	}
 	sum, ok := decodeHash(u.HashedToken)
 	if !ok {

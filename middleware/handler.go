@@ -22,7 +22,10 @@ type store interface {
 }
 
 // service is the fixie-creds HTTP service on a store.
-type service struct{ store store }
+type service struct {
+	store   store
+	origins http.CrossOriginProtection
+}
 
 // Handler returns the fixie-creds HTTP service on c. It answers POST
 // /register, /verify, /deregister and /reset, relative to where it is
@@ -46,11 +49,14 @@ type service struct{ store store }
 // Unlike the Python service it answers 400 {"message":"Unable to parse
 // JSON."} for a body that is not UTF-8 JSON (an empty one included), and 400
 // {"message":"Input to Register is not valid: …"} (Verify, Deregister, Reset
-// likewise) for a body that is not an object, a missing, empty, non-string or
-// unknown field, a token that is not hex, a user name the cache cannot use
-// and an email that is not a single address; 413 for a body over
-// [MaxRequestBody]; 405 with Allow: POST for other methods; 404 for other
-// paths; 500 {"message":"… could not complete"} when the cache fails. No
+// likewise) for a body that is not an object, a missing, empty, non-string,
+// repeated or unknown field (names match exactly), a string holding an
+// unpaired UTF-16 surrogate escape, a token that is not hex, a user name
+// the cache cannot use and an email that is not a single address; 413 for
+// a body over [MaxRequestBody]; 405 with Allow: POST for other methods; 404
+// for other paths; 403 for a cross-origin request from a browser (see
+// [http.CrossOriginProtection]: clients that are not browsers are not
+// affected); 500 {"message":"… could not complete"} when the cache fails. No
 // answer but a successful register or reset holds a token, and every answer
 // carries Cache-Control: no-store.
 //
@@ -83,6 +89,13 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		reply(w, http.StatusMethodNotAllowed, messageBody("Method Not Allowed"))
+		return
+	}
+	if err := s.origins.Check(r); err != nil {
+		// A page on another site must not make a visitor's browser
+		// register or reset a user; clients that are not browsers send
+		// no Origin or Sec-Fetch-Site and pass.
+		reply(w, http.StatusForbidden, messageBody("Cross-origin request refused"))
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))

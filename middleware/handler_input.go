@@ -22,9 +22,9 @@ func decodeInput(body []byte, names []string) ([]string, *inputError) {
 	if !utf8.Valid(body) || !json.Valid(body) {
 		return nil, &inputError{parse: true}
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		return nil, &inputError{detail: "the body must be a JSON object"}
+	obj, err := decodeObject(body)
+	if err != nil {
+		return nil, &inputError{detail: err.Error()}
 	}
 	var unknown []string
 	for k := range obj {
@@ -47,6 +47,9 @@ func decodeInput(body []byte, names []string) ([]string, *inputError) {
 		}
 		if err := json.Unmarshal(raw, &vals[i]); err != nil {
 			return nil, &inputError{detail: "field " + strconv.Quote(name) + " must be a string"}
+		}
+		if err := checkSurrogates(raw); err != nil {
+			return nil, &inputError{detail: "field " + strconv.Quote(name) + " holds an " + err.Error()}
 		}
 		if vals[i] == "" {
 			return nil, &inputError{detail: "field " + strconv.Quote(name) + " must not be empty"}

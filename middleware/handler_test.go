@@ -192,6 +192,11 @@ func TestHandlerBadInput(t *testing.T) {
 		{"NUL in user", "/register", `{"user":"a\u0000b","email":"e@example.org"}`, in("Register", `field \"user\" is not a usable user name`)},
 		{"invalid email", "/register", `{"user":"bob","email":"not an address"}`, in("Register", `field \"email\" is not a single email address`)},
 		{"named email", "/reset", `{"user":"alice","email":"Alice <alice@example.org>"}`, in("Reset", `field \"email\" is not a single email address`)},
+		{"duplicate user", "/register", `{"user":"mallory","email":"m@example.org","user":"bob"}`, in("Register", "duplicate field")},
+		{"field in other case", "/verify", `{"User":"alice","token":"ff"}`, in("Verify", `unknown field \"User\"`)},
+		{"lone high surrogate", "/register", `{"user":"a\ud800","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
+		{"lone low surrogate", "/register", `{"user":"a\udc00b","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
+		{"reversed pair", "/register", `{"user":"\udc00\ud800","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -209,6 +214,49 @@ func TestHandlerBadInput(t *testing.T) {
 	users, err := c.Users()
 	require.NoError(t, err)
 	assert.Equal(t, []string{"alice"}, users)
+}
+
+func TestHandlerAcceptsEscapedPairsAndBackslashes(t *testing.T) {
+	t.Parallel()
+	h, c := newService(t)
+	// An escaped surrogate pair is one character; an escaped backslash
+	// before "u" starts no escape.
+	code, answer := post(t, h, "/register", `{"user":"emoji\ud83d\ude00","email":"e@example.org"}`)
+	require.Equal(t, http.StatusOK, code, answer)
+	tokenOf(t, answer)
+	_, err := c.GetUser("emoji😀")
+	require.NoError(t, err)
+	code, answer = post(t, h, "/verify", `{"user":"x\\udc00y","token":"ff"}`)
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Contains(t, answer, "is not a usable user name", "the name x\\udc00y has a backslash, and no surrogate")
+}
+
+func TestHandlerRefusesCrossOriginBrowsers(t *testing.T) {
+	t.Parallel()
+	h, _ := newService(t)
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+		want   int
+	}{
+		{"no browser headers (curl, services)", nil, http.StatusOK},
+		{"same origin", map[string]string{"Sec-Fetch-Site": "same-origin"}, http.StatusOK},
+		{"cross-site fetch", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+		{"foreign Origin", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodPost, "/verify", strings.NewReader(`{"user":"nobody","token":"ff"}`))
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, tc.want, rec.Code, rec.Body.String())
+			if tc.want == http.StatusForbidden {
+				assert.Equal(t, `{"message":"Cross-origin request refused"}`, rec.Body.String())
+			}
+		})
+	}
 }
 
 func TestHandlerMethodsPathsAndLimits(t *testing.T) {

@@ -154,6 +154,26 @@ type verifyAnswer struct {
 	Verified *bool   `json:"verified"`
 }
 
+// parseVerifyAnswer reads the service's answer strictly: its keys matched
+// exactly and each present once, so that no spelling or repetition of
+// "verified" can be read as an acceptance.
+func parseVerifyAnswer(body []byte) (verifyAnswer, bool) {
+	var ans verifyAnswer
+	if !json.Valid(body) {
+		return ans, false
+	}
+	obj, err := decodeObject(body)
+	if err != nil {
+		return ans, false
+	}
+	for key, dst := range map[string]any{"message": &ans.Message, "status": &ans.Status, "verified": &ans.Verified} {
+		if raw, ok := obj[key]; ok && json.Unmarshal(raw, dst) != nil {
+			return ans, false
+		}
+	}
+	return ans, true
+}
+
 // ask makes one request to the service.
 func (r *Remote) ask(ctx context.Context, user, token string) (bool, error) {
 	payload, err := json.Marshal(struct {
@@ -179,8 +199,7 @@ func (r *Remote) ask(ctx context.Context, user, token string) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("middleware: remote verify: reading the answer: %w", err)
 	}
-	var ans verifyAnswer
-	parsed := json.Unmarshal(body, &ans) == nil
+	ans, parsed := parseVerifyAnswer(body)
 	switch {
 	case resp.StatusCode == http.StatusBadRequest && parsed && ans.Message != nil &&
 		strings.HasPrefix(*ans.Message, "Input to Verify is not valid"):

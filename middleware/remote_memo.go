@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"strings"
 	"sync"
 	"time"
 )
@@ -32,10 +33,13 @@ func newMemo(maxEntries int) *memo {
 	return m
 }
 
-// key returns the memo key of a pair.
+// key returns the memo key of a pair. The token, a hex string, is keyed
+// by its value ("00ff", "FF" and "ff" are one token to the cache), so
+// that spellings of one token cannot fill the memo.
 func (m *memo) key(user, token string) memoKey {
 	h := hmac.New(sha256.New, m.secret[:])
-	_, _ = h.Write([]byte(token))
+	canonical := strings.TrimLeft(strings.ToLower(token), "0")
+	_, _ = h.Write([]byte(canonical))
 	k := memoKey{user: user}
 	h.Sum(k.mac[:0])
 	return k

@@ -108,6 +108,8 @@ func TestRemoteFailsClosed(t *testing.T) {
 		{name: "no verified", handler: answer(200, `{"message":"User verified","status":true}`)},
 		{name: "verified without status", handler: answer(200, `{"message":"?","status":false,"verified":true}`)},
 		{name: "wrong types", handler: answer(200, `{"status":"true","verified":"true"}`)},
+		{name: "keys in other case", handler: answer(200, `{"message":"User verified","Status":true,"VERIFIED":true}`)},
+		{name: "repeated verified", handler: answer(200, `{"message":"?","status":true,"verified":false,"verified":true}`)},
 		{name: "redirect is not followed", handler: http.RedirectHandler(elsewhere.URL+"/verify", http.StatusTemporaryRedirect)},
 		{name: "too slow", slow: true},
 		{name: "connection refused"},
@@ -183,10 +185,12 @@ func TestRemoteRemembersAcceptsOnly(t *testing.T) {
 	}
 	assert.Equal(t, int64(4), n.Load(), "a refusal is never remembered")
 
-	ok, err := r.Verify("alice", strings.ToUpper(token))
-	require.NoError(t, err)
-	assert.True(t, ok)
-	assert.Equal(t, int64(5), n.Load(), "another spelling of the token is another pair")
+	for _, spelling := range []string{strings.ToUpper(token), "00" + token} {
+		ok, err := r.Verify("alice", spelling)
+		require.NoError(t, err)
+		assert.True(t, ok)
+	}
+	assert.Equal(t, int64(4), n.Load(), "another spelling of the token is the same pair")
 }
 
 func TestRemoteCancelledContext(t *testing.T) {
