@@ -368,11 +368,8 @@ func (c *Cache) newToken(user, email string) (token string, rec []byte, err erro
 		return "", nil, fmt.Errorf("cache: reading randomness: %w", err)
 	}
 	token = hex.EncodeToString(b)
-	hashed, err := c.HashToken(token)
-	if err != nil {
-		return "", nil, err // unreachable: the token has 2·nbytes digits
-	}
-	return token, encodeRecord(User{User: user, Email: email, HashedToken: hashed}), nil
+	sum, _ := hashToken(token, c.nbytes) // 2·nbytes hex digits: always well formed
+	return token, encodeRecord(User{User: user, Email: email, HashedToken: hex.EncodeToString(sum[:])}), nil
 }
 
 // usable checks that the cache is open and user is a valid name.

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,9 +22,6 @@ func DefaultCredsDir() (string, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return "", fmt.Errorf("cache: no credentials directory: set FIXIE_CREDS_DIR: %w", err)
-	}
-	if home == "" {
-		return "", errors.New("cache: no credentials directory: set FIXIE_CREDS_DIR")
 	}
 	return filepath.Join(home, ".local", "share", "fixie", "creds"), nil
 }
