@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -134,6 +135,12 @@ func (c *Cache) HashToken(token string) (string, error) {
 // unknown, it neither allocates nor, while change notifications work,
 // makes a system call.
 func (c *Cache) Verify(user, token string) (bool, error) {
+	return c.VerifyContext(context.Background(), user, token)
+}
+
+// VerifyContext is [Cache.Verify] with a context that bounds any read of
+// the store it makes; a cached answer needs none.
+func (c *Cache) VerifyContext(ctx context.Context, user, token string) (bool, error) {
 	if c.closed.Load() {
 		return false, ErrClosed
 	}
@@ -269,6 +276,12 @@ func (c *Cache) RemoveUser(user string) error {
 // ErrAlreadyRegistered if the user has a record, whoever else (another
 // goroutine, another process) registers the same name at the same time.
 func (c *Cache) Register(user, email string) (token string, err error) {
+	return c.RegisterContext(context.Background(), user, email)
+}
+
+// RegisterContext is [Cache.Register] with a context that bounds the
+// store's work.
+func (c *Cache) RegisterContext(ctx context.Context, user, email string) (token string, err error) {
 	if err := c.usable(user); err != nil {
 		return "", err
 	}
@@ -292,6 +305,12 @@ func (c *Cache) Register(user, email string) (token string, err error) {
 // WriteUser and RemoveUser on one directory are atomic with respect to
 // each other, across processes.
 func (c *Cache) Reset(user, email string) (token string, err error) {
+	return c.ResetContext(context.Background(), user, email)
+}
+
+// ResetContext is [Cache.Reset] with a context that bounds the store's
+// work.
+func (c *Cache) ResetContext(ctx context.Context, user, email string) (token string, err error) {
 	if err := c.usable(user); err != nil {
 		return "", err
 	}
@@ -321,6 +340,12 @@ func (c *Cache) Reset(user, email string) (token string, err error) {
 // is no record. A Deregister racing a Reset never removes the record the
 // Reset wrote with the token it replaced.
 func (c *Cache) Deregister(user, token string) error {
+	return c.DeregisterContext(context.Background(), user, token)
+}
+
+// DeregisterContext is [Cache.Deregister] with a context that bounds the
+// store's work.
+func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error {
 	if err := c.usable(user); err != nil {
 		return err
 	}
