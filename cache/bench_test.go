@@ -20,7 +20,7 @@ func benchCache(b *testing.B) (*Cache, string) {
 		b.Fatal(err)
 	}
 	waitFor(b, "alice cached", func() bool {
-		e, _, _ := c.memo.lookup("alice")
+		e, _, _, _ := c.memo.lookup("alice")
 		if e == nil {
 			c.Verify("alice", token)
 		}
@@ -99,7 +99,7 @@ func BenchmarkVerifyCold(b *testing.B) {
 	c, token := benchCache(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		c.memo.changed("alice")
+		c.memo.Changed("alice")
 		if ok, err := c.Verify("alice", token); !ok || err != nil {
 			b.Fatal(ok, err)
 		}
@@ -112,7 +112,7 @@ func BenchmarkVerifyColdUnknown(b *testing.B) {
 	c, token := benchCache(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		c.memo.changed("mallory")
+		c.memo.Changed("mallory")
 		if _, err := c.Verify("mallory", token); err != ErrNotRegistered {
 			b.Fatal(err)
 		}

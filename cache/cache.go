@@ -21,16 +21,17 @@ import (
 // to concurrent writers.
 const maxSwapTries = 16
 
-// Cache is a credentials cache backed by a directory with one record file
-// per user. It is safe for concurrent use, and several Caches, in one
-// process or many, may share a directory. Create one with New; Close it
-// when done.
+// Cache is a credentials cache over a [Store]: a directory with one
+// record file per user ([New]), or any other store ([Open]). It is safe for
+// concurrent use, and several Caches, in one process or many, may share a
+// store. Close it when done.
 type Cache struct {
-	dir    string
+	dir    string // the directory of a directory store, else ""
 	nbytes int
 	log    *slog.Logger
-	store  store
+	store  Store
 	memo   *memo
+	grace  time.Duration // see WithOutageGrace
 
 	randMu sync.Mutex
 	rand   io.Reader
@@ -41,18 +42,17 @@ type Cache struct {
 }
 
 // New returns a Cache on the credentials directory credsdir, or on
-// DefaultCredsDir() when credsdir is "". It creates the directory (mode
-// 0700) if needed, removes temporary files that killed writers left there
-// more than a minute ago, and, unless WithWatch(false), starts watching
-// the directory for changes. If watching cannot start, New still succeeds:
-// the cache then checks records against the disk at each poll interval and
-// keeps trying to watch. Records are read lazily, on first use.
+// DefaultCredsDir() when credsdir is "": [Open] on the directory store. It
+// creates the directory (mode 0700) if needed, removes temporary files
+// that killed writers left there more than a minute ago, and, unless
+// WithWatch(false), starts watching the directory for changes. If watching
+// cannot start, New still succeeds: the cache then checks records against
+// the disk at each poll interval and keeps trying to watch. Records are
+// read lazily, on first use.
 func New(credsdir string, opts ...Option) (*Cache, error) {
-	cfg := defaultConfig()
-	for _, opt := range opts {
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
 	}
 	if credsdir == "" {
 		d, err := DefaultCredsDir()
@@ -65,29 +65,50 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	fss := &fsStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS, retry: cfg.poll}
-	if err := fss.removeStaleTemps(time.Now()); err != nil {
+	ds := &dirStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS}
+	if err := ds.removeStaleTemps(time.Now()); err != nil {
 		return nil, err
 	}
-	c := &Cache{
-		dir:    dir,
-		nbytes: cfg.nbytes,
-		log:    cfg.log,
-		store:  fss,
-		memo:   newMemo(cfg.maxEntries, min(cfg.maxEntries, maxUnknownNames), cfg.poll, cfg.clock),
-		rand:   cfg.rand,
-	}
-	if cfg.store != nil {
-		c.store = cfg.store(fss)
-	}
-	if cfg.watch {
-		c.stopWatch = c.store.watch(c.memo)
-	}
+	c := open(ds, cfg)
+	c.dir = dir
 	return c, nil
 }
 
-// Close stops watching for changes and waits until the watcher has
-// stopped. Every later call that reads or writes records returns
+// Open returns a Cache on the store s. Unless WithWatch(false), it starts
+// the store's change feed (see [Store.Watch]); until the feed reports, and
+// whenever it stops, a cached record is trusted for at most the poll
+// interval. Records are read lazily, on first use. Closing the Cache
+// stops the feed; it does not close s or what s holds.
+func Open(s Store, opts ...Option) (*Cache, error) {
+	if s == nil {
+		return nil, errors.New("cache: nil store")
+	}
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return open(s, cfg), nil
+}
+
+func open(s Store, cfg config) *Cache {
+	if cfg.wrapStore != nil {
+		s = cfg.wrapStore(s)
+	}
+	c := &Cache{
+		nbytes: cfg.nbytes,
+		log:    cfg.log,
+		store:  s,
+		memo:   newMemo(cfg.maxEntries, min(cfg.maxEntries, maxUnknownNames), cfg.poll, cfg.clock),
+		grace:  cfg.grace,
+		rand:   cfg.rand,
+	}
+	if cfg.watch {
+		c.stopWatch = s.Watch(c.memo, cfg.poll)
+	}
+	return c
+}
+
+// Close stops the store's change feed and waits until it has stopped. Every later call that reads or writes records returns
 // ErrClosed; CredsDir, UserCredFile and HashToken, which touch no record,
 // keep working. Close is idempotent and always returns nil.
 func (c *Cache) Close() error {
@@ -100,16 +121,22 @@ func (c *Cache) Close() error {
 	return nil
 }
 
-// CredsDir returns the absolute path of the credentials directory.
+// CredsDir returns the absolute path of the credentials directory, or ""
+// for a Cache on a store that is not a directory.
 func (c *Cache) CredsDir() string { return c.dir }
 
 // UserCredFile returns the path of the user's record file,
 // "<credsdir>/<user>.json", whether or not it exists. A user name is 1 to
 // 250 bytes of valid UTF-8 with no '/', '\', NUL or other control
-// character, not starting with '.'; any other is ErrInvalidUser.
+// character, not starting with '.'; any other is ErrInvalidUser. On a
+// store that is not a directory there is no such path, and it returns an
+// error.
 func (c *Cache) UserCredFile(user string) (string, error) {
 	if err := checkUser(user); err != nil {
 		return "", fmt.Errorf("%w: %q", err, user)
+	}
+	if c.dir == "" {
+		return "", errors.New("cache: the store keeps no record files")
 	}
 	return filepath.Join(c.dir, recordName(user)), nil
 }
@@ -148,7 +175,7 @@ func (c *Cache) VerifyContext(ctx context.Context, user, token string) (bool, er
 		return false, err
 	}
 	sum, wellFormed := hashToken(token, c.nbytes)
-	e, err := c.get(user)
+	e, err := c.get(ctx, user)
 	if err != nil {
 		return false, err
 	}
@@ -158,23 +185,35 @@ func (c *Cache) VerifyContext(ctx context.Context, user, token string) (bool, er
 
 // get returns the user's record from memory, or reads it from the store.
 // The user name is valid.
-func (c *Cache) get(user string) (*entry, error) {
-	e, absent, gen := c.memo.lookup(user)
+func (c *Cache) get(ctx context.Context, user string) (*entry, error) {
+	e, absent, fresh, gen := c.memo.lookup(user)
 	switch {
-	case e != nil:
-		return e, nil
-	case absent:
+	case fresh && absent:
 		return nil, ErrNotRegistered
+	case fresh:
+		return e, nil
 	}
-	return c.load(user, gen)
+	loaded, err := c.load(ctx, user, gen)
+	if err != nil && e != nil && c.outage(err, e) {
+		return e, nil
+	}
+	return loaded, err
+}
+
+// outage reports whether stale, an entry that is no longer fresh, may
+// answer in place of a store that could not be read (err): only with
+// WithOutageGrace, and only if stale is younger than the grace.
+func (c *Cache) outage(err error, stale *entry) bool {
+	return c.grace > 0 && !errors.Is(err, errBadRecord) && !errors.Is(err, ErrNotRegistered) &&
+		c.memo.now()-stale.read < int64(c.grace)
 }
 
 // load reads the user's record from the store and caches what it found,
 // unless a change was reported since gen (see memo.add). A record that
 // cannot be parsed is never cached.
-func (c *Cache) load(user string, gen uint64) (*entry, error) {
+func (c *Cache) load(ctx context.Context, user string, gen uint64) (*entry, error) {
 	read := c.memo.now()
-	data, indirect, err := c.store.read(user)
+	rec, err := c.store.Read(ctx, user)
 	if errors.Is(err, ErrNotRegistered) {
 		c.memo.addUnknown(gen, user, read)
 		return nil, ErrNotRegistered
@@ -182,11 +221,11 @@ func (c *Cache) load(user string, gen uint64) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, sum, err := decodeRecord(user, data)
+	u, sum, err := decodeRecord(user, rec.Data)
 	if err != nil {
 		return nil, err
 	}
-	e := &entry{user: u, hash: sum, read: read, pollOnly: indirect}
+	e := &entry{user: u, hash: sum, read: read, pollOnly: rec.PollOnly}
 	c.memo.add(gen, user, e)
 	return e, nil
 }
@@ -197,7 +236,7 @@ func (c *Cache) LoadUser(user string) (User, error) {
 	if err := c.usable(user); err != nil {
 		return User{}, err
 	}
-	e, err := c.load(user, c.memo.generation())
+	e, err := c.load(context.Background(), user, c.memo.generation())
 	if err != nil {
 		return User{}, wrapUser(err, user)
 	}
@@ -210,7 +249,7 @@ func (c *Cache) GetUser(user string) (User, error) {
 	if err := c.usable(user); err != nil {
 		return User{}, err
 	}
-	e, err := c.get(user)
+	e, err := c.get(context.Background(), user)
 	if err != nil {
 		return User{}, wrapUser(err, user)
 	}
@@ -228,14 +267,13 @@ func (c *Cache) UserExists(user string) (bool, error) {
 }
 
 // Users returns the names of the users that have a record, sorted, or
-// nil and the error if the directory could not be listed. It reads the
-// directory, not the records: a listed user's record may still be
-// unreadable.
+// nil and the error if the store could not be listed. It lists names, not
+// records: a listed user's record may still be unreadable.
 func (c *Cache) Users() ([]string, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
-	users, err := c.store.list()
+	users, err := c.store.List(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -257,18 +295,18 @@ func (c *Cache) WriteUser(user, email, hashedToken string) error {
 		return errors.New("cache: hashed token is not 64 hex digits")
 	}
 	rec := encodeRecord(User{User: user, Email: email, HashedToken: strings.ToLower(hashedToken)})
-	defer c.memo.changed(user)
-	return c.store.put(user, rec)
+	defer c.memo.Changed(user)
+	return c.store.Put(context.Background(), user, rec)
 }
 
-// RemoveUser removes the user's record from memory and from disk;
+// RemoveUser removes the user's record from memory and from the store;
 // ErrNotRegistered if there is none.
 func (c *Cache) RemoveUser(user string) error {
 	if err := c.usable(user); err != nil {
 		return err
 	}
-	defer c.memo.changed(user)
-	return c.store.remove(user)
+	defer c.memo.Changed(user)
+	return c.store.Remove(context.Background(), user)
 }
 
 // Register creates a record for a new user and returns the user's token,
@@ -292,8 +330,8 @@ func (c *Cache) RegisterContext(ctx context.Context, user, email string) (token 
 	if err != nil {
 		return "", err
 	}
-	defer c.memo.changed(user)
-	if err := c.store.create(user, rec); err != nil {
+	defer c.memo.Changed(user)
+	if err := c.store.Create(ctx, user, rec); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -302,8 +340,8 @@ func (c *Cache) RegisterContext(ctx context.Context, user, email string) (token 
 // Reset gives a registered user a new token, returned as Register does,
 // if email is the one registered (compared in constant time); else
 // ErrEmailMismatch. The old token stops working. Reset, Deregister,
-// WriteUser and RemoveUser on one directory are atomic with respect to
-// each other, across processes.
+// WriteUser and RemoveUser on one store are atomic with respect to each
+// other, across processes.
 func (c *Cache) Reset(user, email string) (token string, err error) {
 	return c.ResetContext(context.Background(), user, email)
 }
@@ -317,7 +355,7 @@ func (c *Cache) ResetContext(ctx context.Context, user, email string) (token str
 	if err := checkEmail(email); err != nil {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
-	err = c.swap(user, func(u User, _ [32]byte) ([]byte, error) {
+	err = c.swap(ctx, user, func(u User, _ [32]byte) ([]byte, error) {
 		// Hashes first, so that the time taken does not tell the
 		// registered email's length either.
 		registered, given := sha256.Sum256([]byte(u.Email)), sha256.Sum256([]byte(email))
@@ -350,7 +388,7 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 		return err
 	}
 	sum, wellFormed := hashToken(token, c.nbytes)
-	return c.swap(user, func(_ User, stored [32]byte) ([]byte, error) {
+	return c.swap(ctx, user, func(_ User, stored [32]byte) ([]byte, error) {
 		if subtle.ConstantTimeCompare(sum[:], stored[:]) != 1 || !wellFormed {
 			return nil, fmt.Errorf("%w for %q", ErrInvalidToken, user)
 		}
@@ -359,24 +397,24 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 }
 
 // swap is a read-check-write on the user's record: next gets the record as
-// it is on disk and returns its replacement, nil to remove it. It retries
-// when another writer changed the record in between.
-func (c *Cache) swap(user string, next func(u User, hash [32]byte) ([]byte, error)) error {
-	defer c.memo.changed(user)
+// it is in the store and returns its replacement, nil to remove it. It
+// retries when another writer changed the record in between.
+func (c *Cache) swap(ctx context.Context, user string, next func(u User, hash [32]byte) ([]byte, error)) error {
+	defer c.memo.Changed(user)
 	for range maxSwapTries {
-		old, _, err := c.store.read(user)
+		rec, err := c.store.Read(ctx, user)
 		if err != nil {
 			return wrapUser(err, user)
 		}
-		u, sum, err := decodeRecord(user, old)
+		u, sum, err := decodeRecord(user, rec.Data)
 		if err != nil {
 			return err
 		}
-		rec, err := next(u, sum)
+		data, err := next(u, sum)
 		if err != nil {
 			return err
 		}
-		if err := c.store.swap(user, old, rec); !errors.Is(err, errChanged) {
+		if err := c.store.CompareAndSwap(ctx, user, rec.Version, data); !errors.Is(err, ErrConflict) {
 			return err
 		}
 	}

@@ -31,8 +31,8 @@ var (
 
 	// ErrClosed: the Cache was closed.
 	ErrClosed = errors.New("cache: closed")
-)
 
-// errChanged reports that a record changed between a read and a conditional
-// write; the caller reads again and retries.
-var errChanged = errors.New("cache: record changed concurrently")
+	// ErrConflict: a [Store]'s CompareAndSwap found that the record
+	// changed since it was read. The cache reads it again and retries.
+	ErrConflict = errors.New("cache: record changed concurrently")
+)

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"os"
@@ -17,7 +18,7 @@ import (
 
 // faultStore fails reads of chosen users, and every write, while told to.
 type faultStore struct {
-	store
+	Store
 	mu       sync.Mutex
 	readErr  map[string]error
 	writeErr error
@@ -45,47 +46,47 @@ func (f *faultStore) werr() error {
 	return f.writeErr
 }
 
-func (f *faultStore) read(user string) ([]byte, bool, error) {
+func (f *faultStore) Read(ctx context.Context, user string) (Record, error) {
 	if err := f.rerr(user); err != nil {
-		return nil, false, &fs.PathError{Op: "open", Path: user + recordExt, Err: err}
+		return Record{}, &fs.PathError{Op: "open", Path: user + recordExt, Err: err}
 	}
-	return f.store.read(user)
+	return f.Store.Read(ctx, user)
 }
 
-func (f *faultStore) create(user string, rec []byte) error {
+func (f *faultStore) Create(ctx context.Context, user string, rec []byte) error {
 	if err := f.werr(); err != nil {
 		return err
 	}
-	return f.store.create(user, rec)
+	return f.Store.Create(ctx, user, rec)
 }
 
-func (f *faultStore) put(user string, rec []byte) error {
+func (f *faultStore) Put(ctx context.Context, user string, rec []byte) error {
 	if err := f.werr(); err != nil {
 		return err
 	}
-	return f.store.put(user, rec)
+	return f.Store.Put(ctx, user, rec)
 }
 
-func (f *faultStore) swap(user string, old, rec []byte) error {
+func (f *faultStore) CompareAndSwap(ctx context.Context, user string, old Version, rec []byte) error {
 	if err := f.werr(); err != nil {
 		return err
 	}
-	return f.store.swap(user, old, rec)
+	return f.Store.CompareAndSwap(ctx, user, old, rec)
 }
 
-func (f *faultStore) remove(user string) error {
+func (f *faultStore) Remove(ctx context.Context, user string) error {
 	if err := f.werr(); err != nil {
 		return err
 	}
-	return f.store.remove(user)
+	return f.Store.Remove(ctx, user)
 }
 
 func newFaultCache(t *testing.T, opts ...Option) (*Cache, *faultStore) {
 	t.Helper()
 	var fst *faultStore
 	c := newTestCache(t, append(opts, func(cfg *config) error {
-		cfg.store = func(s *fsStore) store {
-			fst = &faultStore{store: s}
+		cfg.wrapStore = func(s Store) Store {
+			fst = &faultStore{Store: s}
 			return fst
 		}
 		return nil

@@ -29,7 +29,7 @@ type memo struct {
 	poll  time.Duration
 	clock func() time.Duration // monotonic; see memo.now
 
-	// trusted is set while the store reports changes: entries are then
+	// trusted is set while the store's feed reports changes: entries are then
 	// valid until dropped. Otherwise an entry is valid for poll.
 	trusted atomic.Bool
 
@@ -70,17 +70,20 @@ func (m *memo) fresh(read int64, pollOnly bool) bool {
 
 // lookup returns the cached entry for user, or absent when the user is
 // known to have no record, or neither, with the generation to pass to
-// add or addUnknown after reading the store.
-func (m *memo) lookup(user string) (e *entry, absent bool, gen uint64) {
+// add or addUnknown after reading the store. fresh reports that the
+// answer may be used; when it is false, e, if not nil, is a stale entry
+// that only an outage may make use of (see Cache.load).
+func (m *memo) lookup(user string) (e *entry, absent, fresh bool, gen uint64) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if e, ok := m.users[user]; ok && m.fresh(e.read, e.pollOnly) {
-		return e, false, 0
+	e, ok := m.users[user]
+	if ok && m.fresh(e.read, e.pollOnly) {
+		return e, false, true, 0
 	}
 	if read, ok := m.unknown[user]; ok && m.fresh(read, false) {
-		return nil, true, 0
+		return nil, true, true, 0
 	}
-	return nil, false, m.gen
+	return e, false, false, m.gen
 }
 
 // generation returns the generation to pass to add or addUnknown.
@@ -127,8 +130,8 @@ func evictOne[V any](m map[string]V) {
 	}
 }
 
-// changed drops what is cached for user.
-func (m *memo) changed(user string) {
+// Changed drops what is cached for user; it implements [Feed].
+func (m *memo) Changed(user string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.users, user)
@@ -136,8 +139,8 @@ func (m *memo) changed(user string) {
 	m.gen++
 }
 
-// changedAll drops everything.
-func (m *memo) changedAll() {
+// ChangedAll drops everything; it implements [Feed].
+func (m *memo) ChangedAll() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	clear(m.users)
@@ -145,7 +148,9 @@ func (m *memo) changedAll() {
 	m.gen++
 }
 
-func (m *memo) watching(on bool) { m.trusted.Store(on) }
+// Reporting implements [Feed]: while on, entries are trusted until
+// dropped.
+func (m *memo) Reporting(on bool) { m.trusted.Store(on) }
 
 // sizes returns how many users and unknown names are cached.
 func (m *memo) sizes() (users, unknown int) {

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"context"
 	"fmt"
 	"sync/atomic"
 	"testing"
@@ -11,19 +12,19 @@ import (
 
 // readCounter counts the records read from the store under it.
 type readCounter struct {
-	store
+	Store
 	reads atomic.Int64
 }
 
-func (r *readCounter) read(user string) ([]byte, bool, error) {
+func (r *readCounter) Read(ctx context.Context, user string) (Record, error) {
 	r.reads.Add(1)
-	return r.store.read(user)
+	return r.Store.Read(ctx, user)
 }
 
 func withReadCounter(rc **readCounter) Option {
 	return func(c *config) error {
-		c.store = func(s *fsStore) store {
-			*rc = &readCounter{store: s}
+		c.wrapStore = func(s Store) Store {
+			*rc = &readCounter{Store: s}
 			return *rc
 		}
 		return nil

@@ -21,7 +21,7 @@ const (
 	maxUnknownNames = 10_000
 )
 
-// An Option configures a Cache in New.
+// An Option configures a Cache in [New] or [Open].
 type Option func(*config) error
 
 type config struct {
@@ -31,13 +31,25 @@ type config struct {
 	watch      bool
 	poll       time.Duration
 	maxEntries int
+	grace      time.Duration
 
 	// seams for tests
 	clock      func() time.Duration
 	newWatcher func() (*fsnotify.Watcher, error)
 	networkFS  func(dir string) (string, bool)
 	writeFile  func(f *os.File, data []byte) error
-	store      func(s *fsStore) store
+	wrapStore  func(Store) Store
+}
+
+// newConfig returns the default configuration with opts applied.
+func newConfig(opts []Option) (config, error) {
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if err := opt(&cfg); err != nil {
+			return config{}, err
+		}
+	}
+	return cfg, nil
 }
 
 func defaultConfig() config {
@@ -102,8 +114,9 @@ func WithLogger(l *slog.Logger) Option {
 	}
 }
 
-// WithWatch turns change notifications on (the default) or off. Off, a
-// cached record is trusted for at most the poll interval.
+// WithWatch turns the store's change feed (for a directory, change
+// notifications) on, the default, or off. Off, a cached record is trusted
+// for at most the poll interval.
 func WithWatch(on bool) Option {
 	return func(c *config) error {
 		c.watch = on
@@ -111,9 +124,9 @@ func WithWatch(on bool) Option {
 	}
 }
 
-// WithPollInterval sets how long a cached record is trusted while change
-// notifications are not working, and how often the cache tries to watch
-// again; the default is 1 s.
+// WithPollInterval sets how long a cached record is trusted while the
+// store's change feed is not reporting, and how often the store tries to
+// report again; the default is 1 s.
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -134,6 +147,26 @@ func WithMaxEntries(n int) Option {
 			return fmt.Errorf("cache: max entries %d is not positive", n)
 		}
 		c.maxEntries = n
+		return nil
+	}
+}
+
+// WithOutageGrace lets Verify answer from a cached record up to maxAge
+// old when the record is due to be read again (the change feed is not
+// reporting and the record is older than the poll interval) and the store
+// cannot be read: a disk that fails, an etcd cluster out of reach. The
+// default, 0, fails such a verification instead (the middleware answers
+// 500), so that no answer rests on data older than the poll interval.
+// With a grace, a token that was revoked while the store was out of reach
+// keeps working until the store is back or the grace runs out. Names
+// cached as unknown, and records that could be read but not parsed, get no
+// grace.
+func WithOutageGrace(maxAge time.Duration) Option {
+	return func(c *config) error {
+		if maxAge < 0 {
+			return fmt.Errorf("cache: outage grace %v is negative", maxAge)
+		}
+		c.grace = maxAge
 		return nil
 	}
 }

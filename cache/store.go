@@ -1,47 +1,127 @@
 package cache
 
-// store is where records live. The cache logic talks to records only
-// through it, so that a store with its own change feed (a networked
-// key-value store, say) can take the file system's place. Every method
-// is safe for concurrent use, across processes sharing the store.
-type store interface {
-	// read returns the user's record as stored; ErrNotRegistered if
-	// there is none. indirect reports a record reached through another
-	// name too (a symbolic link, a second hard link): a change made
-	// through that name may raise no notification for this user.
-	read(user string) (data []byte, indirect bool, err error)
+import (
+	"context"
+	"time"
+)
 
-	// create stores rec for user only if the user has no record, in one
-	// atomic step; ErrAlreadyRegistered otherwise.
-	create(user string, rec []byte) error
+// A Store keeps users' records for a [Cache]: the directory of [New], or
+// any other storage given to [Open] (package cache/etcdstore keeps them in
+// etcd). The cache decides; the store only keeps bytes, makes writes
+// atomic, and reports changes. Everything a Store must guarantee is stated
+// here, so that one can be written from this contract alone; the suite in
+// package cache/storetest checks a Store against it.
+//
+// # Records and names
+//
+// A record is the exact bytes of a credentials file,
+// {"email":…,"hashed_token":…,"user":…}, which the cache encodes and
+// parses; a store never interprets them and never sees a token. The user
+// names a store is given always pass the cache's checks (1 to 250 bytes of
+// UTF-8, no '/', '\', NUL or control character, not starting with '.').
+// The cache never modifies a slice it passed to a store or got from one.
+//
+// # Versions
+//
+// Read returns a record with its [Version]; CompareAndSwap changes the
+// record only if it still has that version. A version must never be the
+// same for two different contents of one user's record; it may repeat for
+// the same content (the directory store uses a digest of the record; etcd
+// uses the key's ModRevision).
+//
+// # Errors
+//
+// [ErrNotRegistered]: Read or Remove found no record. [ErrAlreadyRegistered]:
+// Create found one. [ErrConflict]: CompareAndSwap found another version, or
+// no record. Any other error means the call could not complete (a disk, a
+// network, a context that ended); the cache passes it on, and Verify then
+// fails rather than guess. A call whose context has already ended must
+// change nothing and return an error wrapping the context's error. An error
+// may name the user, never a record's content. A store reached over a
+// network should bound a call whose context has no deadline.
+//
+// # Concurrency
+//
+// Every method is safe for concurrent use, and every guarantee holds
+// across all handles on one storage, in any number of processes or hosts:
+// of concurrent Creates of one name exactly one succeeds; of concurrent
+// CompareAndSwaps from one version at most one does.
+type Store interface {
+	// Read returns the user's record; ErrNotRegistered if there is none.
+	// A read sees every write that completed before it began.
+	Read(ctx context.Context, user string) (Record, error)
 
-	// put stores rec for user whether or not it has a record.
-	put(user string, rec []byte) error
+	// Create stores data as the user's record only if the user has none,
+	// in one atomic step; ErrAlreadyRegistered otherwise. Nothing ever
+	// sees a part of data.
+	Create(ctx context.Context, user string, data []byte) error
 
-	// swap replaces the user's record by rec, or removes it when rec is
-	// nil, provided that the record is still exactly old; errChanged if
-	// it is not (or no longer exists).
-	swap(user string, old, rec []byte) error
+	// Put stores data as the user's record, whether or not it has one,
+	// in one atomic step.
+	Put(ctx context.Context, user string, data []byte) error
 
-	// remove removes the user's record; ErrNotRegistered if there is none.
-	remove(user string) error
+	// CompareAndSwap replaces the user's record by data, or removes it
+	// if data is nil, provided the record's version is still old;
+	// ErrConflict if it is not or the record is gone.
+	CompareAndSwap(ctx context.Context, user string, old Version, data []byte) error
 
-	// list returns the names of the users that have a record, unsorted.
-	list() ([]string, error)
+	// Remove removes the user's record; ErrNotRegistered if there is none.
+	Remove(ctx context.Context, user string) error
 
-	// watch starts telling s about changes made by anyone until stop is
-	// called. When it cannot watch, it says so through s.watching(false)
-	// and keeps trying; stop waits for everything it started to end.
-	watch(s sink) (stop func())
+	// List returns the names of the users that have a record, in any
+	// order. Names the cache would refuse are left out.
+	List(ctx context.Context) ([]string, error)
+
+	// Watch reports changes, made through any handle, to feed until the
+	// returned stop is called; stop waits until the store has made its
+	// last call to feed, and no call to feed comes after stop returns.
+	// Watch may be called more than once, each feed on its own.
+	//
+	// A store tells the feed whether it is reporting: [Feed.Reporting]
+	// (true) promises that every change made from then on will be
+	// reported, by [Feed.Changed] for its user or [Feed.ChangedAll], as
+	// soon as the store learns of it; and that every change since the
+	// feed last stopped reporting (since Watch was called, at first) has
+	// been reported before it, if need be by ChangedAll. Until then, and
+	// after Reporting(false), the cache trusts an entry for at most the
+	// poll interval. A store must call Reporting(false) no later than
+	// poll after the moment from which a change may go unreported (a
+	// connection that went silent must be noticed within poll), and
+	// should try to report again at least once per poll.
+	Watch(feed Feed, poll time.Duration) (stop func())
 }
 
-// sink receives a store's change notifications.
-type sink interface {
-	// changed: the user's record may have changed.
-	changed(user string)
-	// changedAll: any record may have changed.
-	changedAll()
-	// watching: whether changes are being reported from now on. While
-	// false, nothing cached can be trusted for longer than a poll interval.
-	watching(on bool)
+// A Version identifies one content of a user's record in a [Store]. The
+// cache only hands it back to CompareAndSwap.
+type Version string
+
+// A Record is a user's record as a [Store] holds it.
+type Record struct {
+	// Data is the record's exact bytes, as a credentials file holds them.
+	Data []byte
+
+	// Version is Data's version, for CompareAndSwap.
+	Version Version
+
+	// PollOnly reports a record that may change without the feed
+	// reporting it, such as a file that has another name (a symbolic
+	// link, a second hard link) through which it can be rewritten: the
+	// cache then trusts it for the poll interval only, even while the
+	// feed is reporting.
+	PollOnly bool
+}
+
+// A Feed receives a [Store]'s change reports. The cache makes one for
+// each Watch. Its methods are safe for concurrent use, quick, and never
+// block on the store; a store may call them from any goroutine.
+type Feed interface {
+	// Changed reports that the user's record may have changed.
+	Changed(user string)
+
+	// ChangedAll reports that any record may have changed.
+	ChangedAll()
+
+	// Reporting tells whether changes are being reported from now on
+	// (see [Store.Watch] for what true promises).
+	Reporting(on bool)
 }

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -81,7 +82,7 @@ func cached(c *Cache, user string) (asUser, asUnknown bool) {
 // countingStore is the file system store counting what the cache asks of
 // it: reads per user, and calls of any kind.
 type countingStore struct {
-	*fsStore
+	Store
 	calls atomic.Int64
 	clock *testClock // the cache's memo clock
 
@@ -91,8 +92,8 @@ type countingStore struct {
 
 func withCountingStore(cs **countingStore) Option {
 	return func(c *config) error {
-		c.store = func(s *fsStore) store {
-			*cs = &countingStore{fsStore: s, reads: map[string]int{}}
+		c.wrapStore = func(s Store) Store {
+			*cs = &countingStore{Store: s, reads: map[string]int{}}
 			return *cs
 		}
 		return nil
@@ -123,37 +124,37 @@ func withClock(c *testClock) Option {
 	}
 }
 
-func (s *countingStore) read(user string) ([]byte, bool, error) {
+func (s *countingStore) Read(ctx context.Context, user string) (Record, error) {
 	s.calls.Add(1)
 	s.mu.Lock()
 	s.reads[user]++
 	s.mu.Unlock()
-	return s.fsStore.read(user)
+	return s.Store.Read(ctx, user)
 }
 
-func (s *countingStore) create(user string, rec []byte) error {
+func (s *countingStore) Create(ctx context.Context, user string, rec []byte) error {
 	s.calls.Add(1)
-	return s.fsStore.create(user, rec)
+	return s.Store.Create(ctx, user, rec)
 }
 
-func (s *countingStore) put(user string, rec []byte) error {
+func (s *countingStore) Put(ctx context.Context, user string, rec []byte) error {
 	s.calls.Add(1)
-	return s.fsStore.put(user, rec)
+	return s.Store.Put(ctx, user, rec)
 }
 
-func (s *countingStore) swap(user string, old, rec []byte) error {
+func (s *countingStore) CompareAndSwap(ctx context.Context, user string, old Version, rec []byte) error {
 	s.calls.Add(1)
-	return s.fsStore.swap(user, old, rec)
+	return s.Store.CompareAndSwap(ctx, user, old, rec)
 }
 
-func (s *countingStore) remove(user string) error {
+func (s *countingStore) Remove(ctx context.Context, user string) error {
 	s.calls.Add(1)
-	return s.fsStore.remove(user)
+	return s.Store.Remove(ctx, user)
 }
 
-func (s *countingStore) list() ([]string, error) {
+func (s *countingStore) List(ctx context.Context) ([]string, error) {
 	s.calls.Add(1)
-	return s.fsStore.list()
+	return s.Store.List(ctx)
 }
 
 func (s *countingStore) readsOf(user string) int {
@@ -258,16 +259,16 @@ func cacheNow(t testing.TB, c *Cache, cs *countingStore, user string) {
 	})
 }
 
-// fakeSink records what a store tells the cache.
-type fakeSink struct {
+// fakeFeed records what a store tells the cache.
+type fakeFeed struct {
 	changedUsers []string
 	all          int
 	on           []bool
 }
 
-func (s *fakeSink) changed(user string) { s.changedUsers = append(s.changedUsers, user) }
-func (s *fakeSink) changedAll()         { s.all++ }
-func (s *fakeSink) watching(on bool)    { s.on = append(s.on, on) }
+func (f *fakeFeed) Changed(user string) { f.changedUsers = append(f.changedUsers, user) }
+func (f *fakeFeed) ChangedAll()         { f.all++ }
+func (f *fakeFeed) Reporting(on bool)   { f.on = append(f.on, on) }
 
 func TestWatchDispatch(t *testing.T) {
 	t.Parallel()
@@ -323,12 +324,12 @@ func TestWatchDispatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %v", tt.name, tt.op), func(t *testing.T) {
-			s := &fsStore{dir: dir}
-			snk := &fakeSink{}
-			s.dispatch(snk, fsnotify.Event{Name: filepath.Join(dir, tt.name), Op: tt.op})
-			assert.Equal(t, tt.want.users, snk.changedUsers, "users dropped")
-			assert.Equal(t, tt.want.all, snk.all, "times everything was dropped")
-			assert.Empty(t, snk.on, "watching state changed")
+			s := &dirStore{dir: dir}
+			feed := &fakeFeed{}
+			s.dispatch(feed, fsnotify.Event{Name: filepath.Join(dir, tt.name), Op: tt.op})
+			assert.Equal(t, tt.want.users, feed.changedUsers, "users dropped")
+			assert.Equal(t, tt.want.all, feed.all, "times everything was dropped")
+			assert.Empty(t, feed.on, "reporting state changed")
 		})
 	}
 }
@@ -974,7 +975,7 @@ func watchGoroutines() map[string]bool {
 	}
 	ids := map[string]bool{}
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "\ncreated by github.com/fixiecreds/fixiecreds/cache.(*fsStore).watch in ") ||
+		if strings.Contains(g, "\ncreated by github.com/fixiecreds/fixiecreds/cache.(*dirStore).Watch in ") ||
 			strings.Contains(g, "\ncreated by github.com/fsnotify/fsnotify.newBackend in ") {
 			id, _, _ := strings.Cut(strings.TrimPrefix(g, "goroutine "), " ")
 			ids[id] = true
@@ -1118,7 +1119,7 @@ func TestWatchHotPath(t *testing.T) {
 	assert.Equal(t, calls, cs.calls.Load(), "store calls for entries the clock calls stale")
 
 	// Without notifications the same entries are checked again.
-	c.memo.watching(false)
+	c.memo.Reporting(false)
 	verifyAll()
 	assert.Equal(t, calls+2, cs.calls.Load(), "store calls once not watching")
 }

@@ -1,7 +1,9 @@
 package cache
 
 import (
+	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -26,10 +28,12 @@ const (
 	staleTemp = time.Minute
 )
 
-// fsStore keeps one record file per user in a directory. Every access goes
-// through an os.Root opened on the directory for that access, so no name,
-// symbolic link or replaced directory can lead it outside the directory.
-type fsStore struct {
+// dirStore is the directory store: one record file per user in a
+// directory. Every access goes through an os.Root opened on the directory
+// for that access, so no name, symbolic link or replaced directory can
+// lead it outside the directory, and a directory removed and made anew is
+// followed. A record's Version is the SHA-256 of its bytes.
+type dirStore struct {
 	dir string // absolute
 	log *slog.Logger
 
@@ -37,9 +41,8 @@ type fsStore struct {
 	// tests can make the disk fill up.
 	writeFile func(f *os.File, data []byte) error
 
-	// newWatcher and retry configure watch (watch.go).
+	// newWatcher makes the fsnotify watcher of Watch (dirwatch.go).
 	newWatcher func() (*fsnotify.Watcher, error)
-	retry      time.Duration
 
 	// networkFS reports a file system not known to be local, which may
 	// notify only of this host's changes: there, cached records are never
@@ -47,9 +50,20 @@ type fsStore struct {
 	networkFS func(dir string) (string, bool)
 }
 
+var _ Store = (*dirStore)(nil)
+
 func recordName(user string) string { return user + recordExt }
 
-func (s *fsStore) open() (*os.Root, error) {
+// digest is the directory store's version of a record's content.
+func digest(data []byte) Version {
+	sum := sha256.Sum256(data)
+	return Version(sum[:])
+}
+
+func (s *dirStore) open(ctx context.Context) (*os.Root, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("cache: credentials directory: %w", err)
+	}
 	root, err := os.OpenRoot(s.dir)
 	if err != nil {
 		return nil, fmt.Errorf("cache: credentials directory: %w", err)
@@ -57,10 +71,13 @@ func (s *fsStore) open() (*os.Root, error) {
 	return root, nil
 }
 
-func (s *fsStore) read(user string) ([]byte, bool, error) {
-	root, err := s.open()
+// Read implements [Store]. A record file that has another name (a
+// symbolic link to it, or a second hard link) is PollOnly: it may be
+// rewritten through that name with no notification for this user.
+func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
+	root, err := s.open(ctx)
 	if err != nil {
-		return nil, false, err
+		return Record{}, err
 	}
 	defer root.Close()
 	return readRecord(root, user)
@@ -68,51 +85,50 @@ func (s *fsStore) read(user string) ([]byte, bool, error) {
 
 // readRecord reads a record file, which must be a regular file (a FIFO
 // would block; a device could be endless) of at most maxRecordSize bytes.
-// indirect reports a file with more than one name: a symbolic link to it,
-// or a second hard link, through which it may change unseen.
-func readRecord(root *os.Root, user string) (data []byte, indirect bool, err error) {
+func readRecord(root *os.Root, user string) (Record, error) {
 	name := recordName(user)
 	f, err := root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, ErrNotRegistered
+		return Record{}, ErrNotRegistered
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, false, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, false, fmt.Errorf("%w for %q: not a regular file", errBadRecord, user)
+		return Record{}, fmt.Errorf("%w for %q: not a regular file", errBadRecord, user)
 	}
-	indirect = linkCount(fi) > 1
+	pollOnly := linkCount(fi) > 1
 	if li, err := root.Lstat(name); err != nil || li.Mode()&fs.ModeSymlink != 0 {
-		indirect = true
+		pollOnly = true
 	}
-	data, err = io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
 	if err != nil {
-		return nil, false, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	if len(data) > maxRecordSize {
-		return nil, false, fmt.Errorf("%w for %q: larger than %d bytes", errBadRecord, user, maxRecordSize)
+		return Record{}, fmt.Errorf("%w for %q: larger than %d bytes", errBadRecord, user, maxRecordSize)
 	}
-	return data, indirect, nil
+	return Record{Data: data, Version: digest(data), PollOnly: pollOnly}, nil
 }
 
-func (s *fsStore) create(user string, rec []byte) error {
-	root, err := s.open()
+// Create implements [Store]: it links a complete temporary file to the
+// record's name, which fails if the name exists, so the check and the
+// creation are one step whoever else creates records in the directory.
+func (s *dirStore) Create(ctx context.Context, user string, data []byte) error {
+	root, err := s.open(ctx)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
-	tmp, err := s.writeTemp(root, rec)
+	tmp, err := s.writeTemp(root, data)
 	if err != nil {
 		return err
 	}
-	// link fails if the name exists: the check and the creation are one
-	// step, whoever else creates records in the directory.
 	err = root.Link(tmp, recordName(user))
 	if err != nil && sameFile(root, tmp, recordName(user)) {
 		// NFS can answer a retransmitted link that succeeded with EEXIST.
@@ -139,39 +155,46 @@ func sameFile(root *os.Root, a, b string) bool {
 	return err == nil && os.SameFile(fa, fb)
 }
 
-func (s *fsStore) put(user string, rec []byte) error {
-	return s.locked(func(root *os.Root) error {
-		return s.replace(root, user, rec)
+// Put implements [Store].
+func (s *dirStore) Put(ctx context.Context, user string, data []byte) error {
+	return s.locked(ctx, func(root *os.Root) error {
+		return s.replace(root, user, data)
 	})
 }
 
-func (s *fsStore) swap(user string, old, rec []byte) error {
-	return s.locked(func(root *os.Root) error {
-		cur, _, err := readRecord(root, user)
+// CompareAndSwap implements [Store]. It holds the directory's lock, so
+// that it is atomic with respect to every other CompareAndSwap, Put and
+// Remove on the directory, in any process.
+func (s *dirStore) CompareAndSwap(ctx context.Context, user string, old Version, data []byte) error {
+	return s.locked(ctx, func(root *os.Root) error {
+		cur, err := readRecord(root, user)
 		if errors.Is(err, ErrNotRegistered) {
-			return errChanged
+			return fmt.Errorf("%w: %q", ErrConflict, user)
 		}
 		if err != nil {
 			return err
 		}
-		if string(cur) != string(old) {
-			return errChanged
+		if cur.Version != old {
+			return fmt.Errorf("%w: %q", ErrConflict, user)
 		}
-		if rec == nil {
+		if data == nil {
 			return s.removeRecord(root, user)
 		}
-		return s.replace(root, user, rec)
+		return s.replace(root, user, data)
 	})
 }
 
-func (s *fsStore) remove(user string) error {
-	return s.locked(func(root *os.Root) error {
+// Remove implements [Store].
+func (s *dirStore) Remove(ctx context.Context, user string) error {
+	return s.locked(ctx, func(root *os.Root) error {
 		return s.removeRecord(root, user)
 	})
 }
 
-func (s *fsStore) list() ([]string, error) {
-	root, err := s.open()
+// List implements [Store]: the regular files and symbolic links named
+// "<user>.json" for a valid user name.
+func (s *dirStore) List(ctx context.Context) ([]string, error) {
+	root, err := s.open(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -193,8 +216,8 @@ func (s *fsStore) list() ([]string, error) {
 // removeStaleTemps removes temporary files left by writers that were
 // killed, once they are older than staleTemp. It reads names only, in
 // batches, so that opening a large directory stays cheap.
-func (s *fsStore) removeStaleTemps(now time.Time) error {
-	root, err := s.open()
+func (s *dirStore) removeStaleTemps(now time.Time) error {
+	root, err := s.open(context.Background())
 	if err != nil {
 		return err
 	}
@@ -220,7 +243,7 @@ func (s *fsStore) removeStaleTemps(now time.Time) error {
 	}
 }
 
-func (s *fsStore) removeIfStale(root *os.Root, name string, now time.Time) {
+func (s *dirStore) removeIfStale(root *os.Root, name string, now time.Time) {
 	fi, err := root.Lstat(name)
 	if err != nil || now.Sub(fi.ModTime()) < staleTemp {
 		return
@@ -245,8 +268,8 @@ func readDir(root *os.Root) ([]fs.DirEntry, error) {
 
 // locked runs f holding the directory's lock, which orders every
 // read-check-write against the others, in this process and in any other.
-func (s *fsStore) locked(f func(root *os.Root) error) error {
-	root, err := s.open()
+func (s *dirStore) locked(ctx context.Context, f func(root *os.Root) error) error {
+	root, err := s.open(ctx)
 	if err != nil {
 		return err
 	}
@@ -261,7 +284,7 @@ func (s *fsStore) locked(f func(root *os.Root) error) error {
 
 // replace puts rec in place of the user's record in one atomic rename:
 // a reader sees the old record or the new one, never a part of either.
-func (s *fsStore) replace(root *os.Root, user string, rec []byte) error {
+func (s *dirStore) replace(root *os.Root, user string, rec []byte) error {
 	tmp, err := s.writeTemp(root, rec)
 	if err != nil {
 		return err
@@ -274,7 +297,7 @@ func (s *fsStore) replace(root *os.Root, user string, rec []byte) error {
 	return nil
 }
 
-func (s *fsStore) removeRecord(root *os.Root, user string) error {
+func (s *dirStore) removeRecord(root *os.Root, user string) error {
 	err := root.Remove(recordName(user))
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w: %q", ErrNotRegistered, user)
@@ -288,7 +311,7 @@ func (s *fsStore) removeRecord(root *os.Root, user string) error {
 
 // writeTemp writes data to a new temporary file, mode 0600 from its
 // creation, flushed to disk, and returns its name.
-func (s *fsStore) writeTemp(root *os.Root, data []byte) (string, error) {
+func (s *dirStore) writeTemp(root *os.Root, data []byte) (string, error) {
 	for {
 		name := tempPrefix + rand.Text()
 		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -321,7 +344,7 @@ func writeAndSync(f *os.File, data []byte) error {
 // is already visible to every reader, so a failure is reported in the log
 // rather than as a failure of the change: a Register or Reset that took
 // effect must return its token.
-func (s *fsStore) syncDir(root *os.Root) {
+func (s *dirStore) syncDir(root *os.Root) {
 	d, err := root.Open(".")
 	if err == nil {
 		err = d.Sync()

@@ -1,0 +1,234 @@
+package cache
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Watch implements [Store]. It watches the directory itself, never single
+// files: a record replaced by rename, a Kubernetes "..data" swap and a
+// file created later are all seen through the directory's entries. The first attempt is made
+// before Watch returns, so a working watcher is in place when New returns.
+//
+// inotify watches the directory that the path named when the watch was
+// added, not the path. When the path comes to name another directory
+// without that directory being removed or renamed itself (a directory
+// above renamed, a symbolic link on the path swapped, as a deployment's
+// "current -> releases/N", a file system mounted or unmounted) no event
+// says so. So each poll interval the loop checks, off the hot path, that
+// the path still names the directory watched, and watches it again if
+// not: cached records are then trusted for at most that long after such
+// a change, as without notifications.
+func (s *dirStore) Watch(feed Feed, poll time.Duration) (stop func()) {
+	w := &dirWatch{s: s, feed: feed, poll: poll}
+	w.start()
+	if fs, network := s.networkFS(s.dir); network {
+		s.log.Warn("cache: credentials directory is not on a file system known to be local, where changes from other hosts raise no notification; polling", "dir", s.dir, "fs_type", fs, "poll", poll)
+	} else if !w.healthy {
+		s.log.Warn("cache: cannot watch for changes; polling until it can", "dir", s.dir, "poll", poll)
+	}
+	done, exited := make(chan struct{}), make(chan struct{})
+	go w.loop(done, exited)
+	return func() { close(done); <-exited }
+}
+
+// dirWatch is the state of one Watch: its watcher, nil if none could be
+// made, and whether the directory the path names is being watched.
+type dirWatch struct {
+	s       *dirStore
+	feed    Feed
+	poll    time.Duration
+	retry   *time.Timer // each poll: check the watch (healthy) or try again
+	w       *fsnotify.Watcher
+	watched os.FileInfo // what the path named when the watch was added
+	healthy bool
+}
+
+// start makes a watcher and watches the directory, if it can.
+func (d *dirWatch) start() {
+	w, err := d.s.newWatcher()
+	if err != nil {
+		d.s.log.Debug("cache: cannot make a watcher", "dir", d.s.dir, "err", err)
+		return
+	}
+	d.w = w
+	d.add()
+}
+
+// errReplaced: the path named one directory before the watch was added
+// and another after.
+var errReplaced = errors.New("cache: credentials directory replaced while being watched")
+
+// add adds the directory to the watcher and remembers what the path
+// names, to tell later whether it still names the directory watched. On
+// success the feed is told that anything may have changed, since changes
+// made while nothing watched were missed, and then that it is reporting.
+func (d *dirWatch) add() {
+	s := d.s
+	before, err := os.Stat(s.dir)
+	if fs, network := s.networkFS(s.dir); network && err == nil {
+		err = fmt.Errorf("cache: file system type %s is not known to be local: changes on other hosts may raise no notification", fs)
+	}
+	if err == nil {
+		err = d.w.Add(s.dir)
+		if err == nil {
+			d.watched, err = os.Stat(s.dir)
+			if err == nil && !os.SameFile(before, d.watched) {
+				err = errReplaced
+			}
+			if err != nil {
+				d.w.Remove(s.dir)
+			}
+		}
+	}
+	if err != nil {
+		s.log.Debug("cache: cannot watch the directory", "dir", s.dir, "err", err)
+		d.healthy = false
+		return
+	}
+	d.feed.ChangedAll()
+	d.feed.Reporting(true)
+	d.healthy = true
+	s.log.Debug("cache: watching for changes", "dir", s.dir)
+}
+
+// loop hands the watcher's events to the feed until done is closed.
+func (d *dirWatch) loop(done, exited chan struct{}) {
+	defer close(exited)
+	d.retry = time.NewTimer(d.poll)
+	defer d.retry.Stop()
+	defer func() {
+		if d.w != nil {
+			d.w.Close()
+		}
+	}()
+	for {
+		var (
+			events <-chan fsnotify.Event
+			errs   <-chan error
+		)
+		if d.w != nil {
+			events, errs = d.w.Events, d.w.Errors
+		}
+		select {
+		case <-done:
+			return
+		case ev, ok := <-events:
+			if !ok {
+				d.closed()
+				continue
+			}
+			d.event(ev)
+		case err, ok := <-errs:
+			if !ok {
+				d.closed()
+				continue
+			}
+			d.error(err)
+		case <-d.retry.C:
+			d.retry.Reset(d.poll)
+			d.check()
+		}
+	}
+}
+
+// event handles one fsnotify event.
+func (d *dirWatch) event(ev fsnotify.Event) {
+	if ev.Name == d.s.dir && ev.Op&(fsnotify.Remove|fsnotify.Rename) != 0 {
+		// The watch went with the directory; until one is back, the
+		// cache checks the disk.
+		d.s.log.Warn("cache: credentials directory moved or removed; polling until it is back", "dir", d.s.dir)
+		d.lost()
+		return
+	}
+	d.s.dispatch(d.feed, ev)
+}
+
+// error handles one fsnotify error.
+func (d *dirWatch) error(err error) {
+	if errors.Is(err, fsnotify.ErrEventOverflow) {
+		// Events were lost, the watch was not: forget everything.
+		d.feed.ChangedAll()
+		d.s.log.Warn("cache: change notifications overflowed; dropped all cached records", "dir", d.s.dir)
+		return
+	}
+	// Whether the watch still works is unknown: poll until it is made
+	// anew.
+	d.s.log.Warn("cache: change notification error; polling until watching again", "dir", d.s.dir, "err", err)
+	d.lost()
+}
+
+// closed handles the watcher's channels closing under it.
+func (d *dirWatch) closed() {
+	d.w = nil
+	d.lost()
+}
+
+// check runs each poll interval: while healthy, it checks that the path
+// still names the directory watched; otherwise it tries to watch again.
+func (d *dirWatch) check() {
+	s := d.s
+	if d.healthy {
+		if d.stillWatched() {
+			return
+		}
+		// The directory watched is no longer the one at the path, or the
+		// watch went away unannounced (fsnotify drops an unmount's
+		// events), and no event will tell what happens at the path.
+		s.log.Warn("cache: credentials directory path names another directory; watching it again", "dir", s.dir)
+		d.lost()
+	}
+	if d.w == nil {
+		d.start()
+	} else {
+		d.add()
+	}
+	if d.healthy {
+		s.log.Info("cache: watching for changes again", "dir", s.dir)
+	}
+}
+
+// stillWatched reports whether the path still names the directory
+// watched, and fsnotify still holds the watch.
+func (d *dirWatch) stillWatched() bool {
+	fi, err := os.Stat(d.s.dir)
+	return err == nil && os.SameFile(fi, d.watched) && slices.Contains(d.w.WatchList(), d.s.dir)
+}
+
+// lost marks notifications as untrustworthy and schedules a new watch.
+func (d *dirWatch) lost() {
+	if d.w != nil {
+		d.w.Remove(d.s.dir)
+	}
+	d.healthy = false
+	d.feed.Reporting(false)
+	d.feed.ChangedAll()
+	d.retry.Reset(d.poll)
+}
+
+// dispatch turns one event into what it means for cached records. An
+// event on "<user>.json" concerns that user; the package's own temporary
+// and lock files concern nobody; any other name (a Kubernetes "..data"
+// swap, an editor's file) may stand for any record. A change of
+// attributes alone changes no record.
+func (s *dirStore) dispatch(feed Feed, ev fsnotify.Event) {
+	if ev.Op&^fsnotify.Chmod == 0 {
+		return
+	}
+	name := filepath.Base(ev.Name)
+	if strings.HasPrefix(name, ownPrefix) {
+		return
+	}
+	if user, ok := strings.CutSuffix(name, recordExt); ok && checkUser(user) == nil {
+		feed.Changed(user)
+		return
+	}
+	feed.ChangedAll()
+}
