@@ -65,7 +65,7 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	ds := &dirStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS}
+	ds := newDirStore(dir, cfg)
 	if err := ds.removeStaleTemps(time.Now()); err != nil {
 		return nil, err
 	}

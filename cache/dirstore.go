@@ -52,6 +52,11 @@ type dirStore struct {
 
 var _ Store = (*dirStore)(nil)
 
+// newDirStore returns the directory store on dir, an absolute path.
+func newDirStore(dir string, cfg config) *dirStore {
+	return &dirStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS}
+}
+
 func recordName(user string) string { return user + recordExt }
 
 // digest is the directory store's version of a record's content.

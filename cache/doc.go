@@ -1,5 +1,6 @@
 // Package cache is the fixie credentials engine: a credentials cache
-// backed by a directory, compatible with the Python fixie-creds service.
+// backed by a directory compatible with the Python fixie-creds service, or
+// by any other [Store].
 //
 // Users register with a name and an email and receive a random hex token,
 // once: only the SHA-256 hash of the token is stored, one JSON file per
@@ -39,13 +40,27 @@
 // most the poll interval ([WithPollInterval], default 1 s) before it is
 // checked against its file again.
 //
+// # Stores and outages
+//
+// [New] keeps records in a directory; [Open] keeps them in any [Store],
+// such as the etcd store of package cache/etcdstore, which lets many
+// servers share one set of users. A store reports changes through a feed
+// ([Store.Watch]); while the feed reports, cached records are trusted
+// until a change drops them, and otherwise for the poll interval. When a
+// record is due to be read again and the store cannot be read, Verify
+// fails (the middleware answers 500) rather than answer from data older
+// than the poll interval; [WithOutageGrace] trades that for availability.
+// Package cache/storetest checks a Store against the contract.
+//
 // # Concurrency
 //
 // A *Cache is safe for concurrent use, and any number of Caches, in any
-// number of processes, may share a directory: Register creates a record
-// only if none exists, in one atomic step; Reset, Deregister, WriteUser and
-// RemoveUser hold the directory's lock (flock, so Unix only) for their
-// read-check-write; readers never see a partly written record.
+// number of processes, may share a store: Register creates a record only
+// if none exists, in one atomic step; Reset and Deregister are a
+// read-check-write that compares and swaps, so that a Deregister racing a
+// Reset never removes the record the Reset wrote; readers never see a
+// partly written record. In a directory, Reset, Deregister, WriteUser and
+// RemoveUser hold the directory's lock (flock, so Unix only).
 //
 // # Security
 //
