@@ -273,10 +273,11 @@ func (c *Cache) Users() ([]string, error) {
 	if c.closed.Load() {
 		return nil, ErrClosed
 	}
-	users, err := c.store.List(context.Background())
+	names, err := c.store.List(context.Background())
 	if err != nil {
 		return nil, err
 	}
+	users := slices.DeleteFunc(names, func(name string) bool { return checkUser(name) != nil })
 	slices.Sort(users)
 	return users, nil
 }

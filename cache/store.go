@@ -69,7 +69,8 @@ type Store interface {
 	Remove(ctx context.Context, user string) error
 
 	// List returns the names of the users that have a record, in any
-	// order. Names the cache would refuse are left out.
+	// order. The cache leaves out names it would refuse, so a store may
+	// list every key it holds.
 	List(ctx context.Context) ([]string, error)
 
 	// Watch reports changes, made through any handle, to feed until the
