@@ -1,11 +1,14 @@
 package cache
 
 import (
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -20,28 +23,37 @@ func benchCache(b *testing.B) (*Cache, string) {
 		b.Fatal(err)
 	}
 	waitFor(b, "alice cached", func() bool {
-		e, _, _, _ := c.memo.lookup("alice")
-		if e == nil {
+		if u, _ := cached(c, "alice"); !u {
 			c.Verify("alice", token)
+			return false
 		}
-		return e != nil && c.memo.trusted.Load()
+		return c.memo.trusted.Load()
 	})
 	return c, token
 }
 
-// BenchmarkHashBaseline is the floor under Verify: parsing the token,
-// SHA-256 and a constant-time compare, with no lookup at all.
-func BenchmarkHashBaseline(b *testing.B) {
-	token := "46685257bdd640fb06671ad11c80317fa3b1799d"
-	stored, _ := hashToken(token, defaultNBytes)
+// BenchmarkFloor is the work no Verify can avoid, done with the standard
+// library: decoding the 40-digit token (held as bytes already) into 20
+// bytes, reversing them into the little-endian value, SHA-256, and a
+// constant-time compare with the stored hash. Verify of a cached user is
+// measured against it.
+func BenchmarkFloor(b *testing.B) {
+	token := []byte("46685257bdd640fb06671ad11c80317fa3b1799d")
+	stored := sha256.Sum256([]byte{0x9d, 0x79, 0xb1, 0xa3, 0x7f, 0x31, 0x80, 0x1c, 0xd1, 0x1a,
+		0x67, 0x06, 0xfb, 0x40, 0xd6, 0xbd, 0x57, 0x52, 0x68, 0x46})
 	b.ReportAllocs()
 	var ok bool
 	for b.Loop() {
-		sum, wellFormed := hashToken(token, defaultNBytes)
-		ok = subtle.ConstantTimeCompare(sum[:], stored[:]) == 1 && wellFormed
+		var v [20]byte
+		if _, err := hex.Decode(v[:], token); err != nil {
+			b.Fatal(err)
+		}
+		slices.Reverse(v[:])
+		sum := sha256.Sum256(v[:])
+		ok = subtle.ConstantTimeCompare(sum[:], stored[:]) == 1
 	}
 	if !ok {
-		b.Fatal("baseline does not match")
+		b.Fatal("floor does not match")
 	}
 }
 

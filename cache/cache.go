@@ -171,9 +171,6 @@ func (c *Cache) VerifyContext(ctx context.Context, user, token string) (bool, er
 	if c.closed.Load() {
 		return false, ErrClosed
 	}
-	if err := checkUser(user); err != nil {
-		return false, err
-	}
 	sum, wellFormed := hashToken(token, c.nbytes)
 	e, err := c.get(ctx, user)
 	if err != nil {
@@ -183,8 +180,9 @@ func (c *Cache) VerifyContext(ctx context.Context, user, token string) (bool, er
 	return match && wellFormed, nil
 }
 
-// get returns the user's record from memory, or reads it from the store.
-// The user name is valid.
+// get returns the user's record from memory, or reads it from the store;
+// ErrInvalidUser for a name that cannot have a record. Only valid names
+// are ever cached, so a name found in memory needs no check.
 func (c *Cache) get(ctx context.Context, user string) (*entry, error) {
 	e, absent, fresh, gen := c.memo.lookup(user)
 	switch {
@@ -193,8 +191,12 @@ func (c *Cache) get(ctx context.Context, user string) (*entry, error) {
 	case fresh:
 		return e, nil
 	}
+	if err := checkUser(user); err != nil {
+		return nil, err
+	}
 	loaded, err := c.load(ctx, user, gen)
 	if err != nil && e != nil && c.outage(err, e) {
+		c.memo.stats.outageAnswers.Add(1)
 		return e, nil
 	}
 	return loaded, err
@@ -212,6 +214,7 @@ func (c *Cache) outage(err error, stale *entry) bool {
 // unless a change was reported since gen (see memo.add). A record that
 // cannot be parsed is never cached.
 func (c *Cache) load(ctx context.Context, user string, gen uint64) (*entry, error) {
+	c.memo.stats.loads.Add(1)
 	read := c.memo.now()
 	rec, err := c.store.Read(ctx, user)
 	if errors.Is(err, ErrNotRegistered) {
@@ -219,14 +222,16 @@ func (c *Cache) load(ctx context.Context, user string, gen uint64) (*entry, erro
 		return nil, ErrNotRegistered
 	}
 	if err != nil {
+		c.memo.stats.loadErrors.Add(1)
 		return nil, err
 	}
 	u, sum, err := decodeRecord(user, rec.Data)
 	if err != nil {
+		c.memo.stats.loadErrors.Add(1)
 		return nil, err
 	}
-	e := &entry{user: u, hash: sum, read: read, pollOnly: rec.PollOnly}
-	c.memo.add(gen, user, e)
+	e := &entry{hash: sum, read: read, user: u.User, email: u.Email, pollOnly: rec.PollOnly}
+	c.memo.add(gen, e)
 	return e, nil
 }
 
@@ -236,11 +241,11 @@ func (c *Cache) LoadUser(user string) (User, error) {
 	if err := c.usable(user); err != nil {
 		return User{}, err
 	}
-	e, err := c.load(context.Background(), user, c.memo.generation())
+	e, err := c.load(context.Background(), user, c.memo.generation(user))
 	if err != nil {
 		return User{}, wrapUser(err, user)
 	}
-	return e.user, nil
+	return e.record(), nil
 }
 
 // GetUser returns the user's record, from memory if it is cached there,
@@ -253,7 +258,7 @@ func (c *Cache) GetUser(user string) (User, error) {
 	if err != nil {
 		return User{}, wrapUser(err, user)
 	}
-	return e.user, nil
+	return e.record(), nil
 }
 
 // UserExists reports whether the user has a record. The error is non-nil

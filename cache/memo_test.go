@@ -3,6 +3,7 @@ package cache
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sync/atomic"
 	"testing"
 
@@ -119,5 +120,26 @@ func writeRecords(t testing.TB, dir string, n int) {
 		user := fmt.Sprintf("user%d", i)
 		rec := encodeRecord(User{User: user, Email: "a@b.org", HashedToken: ffHash})
 		require.NoError(t, writeFileAt(dir, user, rec))
+	}
+}
+
+// setRead makes what is cached for user look read at read.
+func (m *memo) setRead(user string, read int64) {
+	sh := m.shard(user)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if p := sh.users.Load(); p != nil && (*p)[user] != nil {
+		e := *(*p)[user]
+		e.read = read
+		m := maps.Clone(*p)
+		m[user] = &e
+		sh.users.Store(&m)
+	}
+	if p := sh.unknown.Load(); p != nil {
+		if _, ok := (*p)[user]; ok {
+			m := maps.Clone(*p)
+			m[user] = read
+			sh.unknown.Store(&m)
+		}
 	}
 }

@@ -11,30 +11,48 @@ const (
 	maxTokenLen   = 2 * maxNBytes
 )
 
-// unhex returns the value of the hex digit c, or 0xff if c is not one.
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10
+// hexValue maps a byte to the value of the hex digit it is, or to 0xff.
+var hexValue = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
 	}
-	return 0xff
-}
+	for i, c := range []byte("0123456789abcdef") {
+		t[c] = byte(i)
+	}
+	for i, c := range []byte("ABCDEF") {
+		t[c] = byte(10 + i)
+	}
+	return t
+}()
 
 // parseToken writes the value of the hex number token into dst as
 // len(dst) little-endian bytes. It reports false, leaving dst zeroed, unless
 // token is 1–256 hex digits (either case, leading zeros allowed) whose value
 // fits in len(dst) bytes. It does not allocate.
 func parseToken(dst []byte, token string) bool {
+	n := len(token)
+	if n == 2*len(dst) {
+		// A token as generated: two digits a byte, the first byte last.
+		var bad byte
+		j := len(dst) - 1
+		for i := 0; i+1 < n && j >= 0; i += 2 {
+			hi, lo := hexValue[token[i]], hexValue[token[i+1]]
+			bad |= hi | lo
+			dst[j] = hi<<4 | lo
+			j--
+		}
+		if bad > 0xf {
+			clear(dst)
+			return false
+		}
+		return true
+	}
 	clear(dst)
-	if len(token) == 0 || len(token) > maxTokenLen {
+	if n == 0 || n > maxTokenLen {
 		return false
 	}
-	for i := 0; i < len(token); i++ {
-		if unhex(token[i]) == 0xff {
+	for i := range n {
+		if hexValue[token[i]] == 0xff {
 			return false
 		}
 	}
@@ -45,8 +63,8 @@ func parseToken(dst []byte, token string) bool {
 	if len(digits) > 2*len(dst) {
 		return false
 	}
-	for i := 0; i < len(digits); i++ {
-		dst[i/2] |= unhex(digits[len(digits)-1-i]) << (4 * (i % 2))
+	for i := range len(digits) {
+		dst[i/2] |= hexValue[digits[len(digits)-1-i]] << (4 * (i % 2))
 	}
 	return true
 }
@@ -68,3 +86,6 @@ func decodeHash(s string) (sum [sha256.Size]byte, ok bool) {
 	_, err := hex.Decode(sum[:], []byte(s))
 	return sum, err == nil
 }
+
+// hashHex returns a hash as a stored hashed_token: 64 lowercase hex digits.
+func hashHex(sum [sha256.Size]byte) string { return hex.EncodeToString(sum[:]) }

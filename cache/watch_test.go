@@ -72,10 +72,13 @@ func unregistered(c *Cache, user string) bool {
 
 // cached reports how user is held in memory, stale or not.
 func cached(c *Cache, user string) (asUser, asUnknown bool) {
-	c.memo.mu.RLock()
-	defer c.memo.mu.RUnlock()
-	_, asUser = c.memo.users[user]
-	_, asUnknown = c.memo.unknown[user]
+	sh := c.memo.shard(user)
+	if p := sh.users.Load(); p != nil {
+		_, asUser = (*p)[user]
+	}
+	if p := sh.unknown.Load(); p != nil {
+		_, asUnknown = (*p)[user]
+	}
 	return asUser, asUnknown
 }
 
@@ -1109,10 +1112,8 @@ func TestWatchHotPath(t *testing.T) {
 
 	// Entries that the clock would call ancient are still served: while
 	// watching, their age is never looked at.
-	c.memo.mu.Lock()
-	c.memo.users["alice"].read = -1 << 62
-	c.memo.unknown["nobody"] = -1 << 62
-	c.memo.mu.Unlock()
+	c.memo.setRead("alice", -1<<62)
+	c.memo.setRead("nobody", -1<<62)
 	for range 100 {
 		verifyAll()
 	}
