@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,16 +29,18 @@ func (e *entry) record() User {
 // memo is the in-memory cache of records and of names known to have none.
 //
 // A hit takes no lock and writes nothing that another core reads: names
-// are spread by a keyed hash over shards, each holding two immutable maps
-// behind atomic pointers; a writer (a record read from the store, a
-// change reported) copies one shard's map under that shard's lock. Shards
-// are small (about 32 users each at the bound), so a copy costs little,
-// and an anonymous client cannot aim names at one shard.
+// are spread by a keyed hash over shards, each holding two immutable
+// tables behind atomic pointers; a writer (a record read from the store,
+// a change reported) copies one shard's table under that shard's lock.
+// Shards are small (about 32 users each at the bound), so a copy costs
+// little, and an anonymous client cannot aim names at one shard. A table
+// is sorted by the names' hash, computed once per lookup for both the
+// shard and the search.
 //
-// Each map has its own bound, so that a flood of unknown names never
-// evicts a registered user; past it, a random entry of the shard written
-// makes room. While the store's feed reports changes, lookups read no
-// clock.
+// Each kind of entry has its own bound, so that a flood of unknown names
+// never evicts a registered user; past it, a random entry of the shard
+// written makes room. While the store's feed reports changes, lookups
+// read no clock.
 type memo struct {
 	poll  time.Duration
 	clock func() time.Duration // monotonic; see memo.now
@@ -57,8 +60,8 @@ type memo struct {
 
 // memoShard is one shard of a memo.
 type memoShard struct {
-	users   atomic.Pointer[map[string]*entry]
-	unknown atomic.Pointer[map[string]int64] // name → memo clock when found absent
+	users   atomic.Pointer[table[*entry]]
+	unknown atomic.Pointer[table[int64]] // name → memo clock when found absent
 	// gen is bumped by every drop in the shard, under mu; see Cache.load.
 	gen atomic.Uint64
 	mu  sync.Mutex
@@ -71,6 +74,99 @@ const (
 	shardTarget = 32
 	maxShards   = 4096
 )
+
+// slot is one entry of a table: a name, its hash, and what is cached.
+type slot[V any] struct {
+	hash uint64
+	name string
+	v    V
+}
+
+// table is an immutable list of slots sorted by hash.
+type table[V any] []slot[V]
+
+// find returns where name is in t, or where it would go, and whether it
+// is there.
+func (t table[V]) find(h uint64, name string) (int, bool) {
+	lo, hi := 0, len(t)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if t[mid].hash < h {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	for i := lo; i < len(t) && t[i].hash == h; i++ {
+		if t[i].name == name {
+			return i, true
+		}
+	}
+	return lo, false
+}
+
+// get returns what t holds for name.
+func get[V any](p *table[V], h uint64, name string) (v V, ok bool) {
+	if p == nil {
+		return v, false
+	}
+	t := *p
+	if i, ok := t.find(h, name); ok {
+		return t[i].v, true
+	}
+	return v, false
+}
+
+// with returns a copy of *p (nil for none) with name set to v. At the
+// bound, a random slot of the copy makes room; in an empty shard at the
+// bound, nothing is added.
+func with[V any](p *table[V], h uint64, name string, v V, b *sizeBound, evictions *atomic.Uint64) *table[V] {
+	var old table[V]
+	if p != nil {
+		old = *p
+	}
+	i, replacing := old.find(h, name)
+	if replacing {
+		t := slices.Clone(old)
+		t[i].v = v
+		return &t
+	}
+	if b.reserve() {
+		t := make(table[V], 0, len(old)+1)
+		t = append(append(append(t, old[:i]...), slot[V]{h, name, v}), old[i:]...)
+		return &t
+	}
+	if len(old) == 0 {
+		return p
+	}
+	evictions.Add(1)
+	victim := rand.IntN(len(old))
+	t := slices.Clone(old)
+	t = slices.Delete(t, victim, victim+1)
+	if victim < i {
+		i--
+	}
+	t = slices.Insert(t, i, slot[V]{h, name, v})
+	return &t
+}
+
+// without returns a copy of *p without name, or p itself if name is not
+// there.
+func without[V any](p *table[V], h uint64, name string, b *sizeBound) *table[V] {
+	if p == nil {
+		return nil
+	}
+	i, ok := p.find(h, name)
+	if !ok {
+		return p
+	}
+	b.n.Add(-1)
+	if len(*p) == 1 {
+		return nil
+	}
+	t := slices.Delete(slices.Clone(*p), i, i+1)
+	return &t
+}
 
 // sizeBound counts the entries of one kind across shards, against a bound.
 type sizeBound struct {
@@ -99,7 +195,7 @@ func newMemo(maxUsers, maxUnknown int, poll time.Duration, clock func() time.Dur
 		clock = func() time.Duration { return time.Since(start) }
 	}
 	n := min(maxShards, 1<<bits.Len(uint((maxUsers-1)/shardTarget)))
-	m := &memo{
+	return &memo{
 		poll:    poll,
 		clock:   clock,
 		seed:    maphash.MakeSeed(),
@@ -108,11 +204,12 @@ func newMemo(maxUsers, maxUnknown int, poll time.Duration, clock func() time.Dur
 		users:   sizeBound{max: int64(maxUsers)},
 		unknown: sizeBound{max: int64(maxUnknown)},
 	}
-	return m
 }
 
-func (m *memo) shard(user string) *memoShard {
-	return &m.shards[maphash.String(m.seed, user)&m.mask]
+// locate returns name's hash and shard.
+func (m *memo) locate(name string) (uint64, *memoShard) {
+	h := maphash.String(m.seed, name)
+	return h, &m.shards[h&m.mask]
 }
 
 // now reads the memo clock, in nanoseconds.
@@ -131,18 +228,14 @@ func (m *memo) fresh(read int64, pollOnly bool) bool {
 // answer may be used; when it is false, e, if not nil, is a stale entry
 // that only an outage may make use of (see Cache.get).
 func (m *memo) lookup(user string) (e *entry, absent, fresh bool, gen uint64) {
-	sh := m.shard(user)
-	if users := sh.users.Load(); users != nil {
-		if e = (*users)[user]; e != nil && m.fresh(e.read, e.pollOnly) {
-			m.stats.hit()
-			return e, false, true, 0
-		}
+	h, sh := m.locate(user)
+	if e, _ = get(sh.users.Load(), h, user); e != nil && m.fresh(e.read, e.pollOnly) {
+		m.stats.hit()
+		return e, false, true, 0
 	}
-	if unknown := sh.unknown.Load(); unknown != nil {
-		if read, ok := (*unknown)[user]; ok && m.fresh(read, false) {
-			m.stats.hit()
-			return nil, true, true, 0
-		}
+	if read, ok := get(sh.unknown.Load(), h, user); ok && m.fresh(read, false) {
+		m.stats.hit()
+		return nil, true, true, 0
 	}
 	m.stats.misses.Add(1)
 	return e, false, false, sh.gen.Load()
@@ -150,25 +243,28 @@ func (m *memo) lookup(user string) (e *entry, absent, fresh bool, gen uint64) {
 
 // generation returns the generation of user's shard, to pass to add or
 // addUnknown.
-func (m *memo) generation(user string) uint64 { return m.shard(user).gen.Load() }
+func (m *memo) generation(user string) uint64 {
+	_, sh := m.locate(user)
+	return sh.gen.Load()
+}
 
-// add caches e, keyed by e.user, unless something was dropped from its
+// add caches e, under e.user, unless something was dropped from its
 // shard since gen was taken: the record read may then be older than the
 // change that caused the drop.
 func (m *memo) add(gen uint64, e *entry) {
-	sh := m.shard(e.user)
+	h, sh := m.locate(e.user)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.gen.Load() != gen {
 		return
 	}
-	sh.unknown.Store(without(sh.unknown.Load(), e.user, &m.unknown))
-	sh.users.Store(with(sh.users.Load(), e.user, e, &m.users, &m.stats.userEvictions))
+	sh.unknown.Store(without(sh.unknown.Load(), h, e.user, &m.unknown))
+	sh.users.Store(with(sh.users.Load(), h, e.user, e, &m.users, &m.stats.userEvictions))
 }
 
 // addUnknown caches that user has no record, as add does.
 func (m *memo) addUnknown(gen uint64, user string, read int64) {
-	sh := m.shard(user)
+	h, sh := m.locate(user)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	if sh.gen.Load() != gen {
@@ -176,66 +272,18 @@ func (m *memo) addUnknown(gen uint64, user string, read int64) {
 	}
 	// The name may be a part of a request header: keep only a copy.
 	user = strings.Clone(user)
-	sh.users.Store(without(sh.users.Load(), user, &m.users))
-	sh.unknown.Store(with(sh.unknown.Load(), user, read, &m.unknown, &m.stats.unknownEvictions))
-}
-
-// with returns a copy of *p (nil for none) with key set to v. At the
-// bound, a random entry of the copy makes room; in an empty shard at the
-// bound, nothing is added.
-func with[V any](p *map[string]V, key string, v V, b *sizeBound, evictions *atomic.Uint64) *map[string]V {
-	var old map[string]V
-	if p != nil {
-		old = *p
-	}
-	_, replacing := old[key]
-	evict := !replacing && !b.reserve()
-	if evict && len(old) == 0 {
-		return p
-	}
-	m := make(map[string]V, len(old)+1)
-	for k, v := range old {
-		if evict && k != key {
-			evict = false // map iteration starts at a random place
-			evictions.Add(1)
-			continue
-		}
-		m[k] = v
-	}
-	m[key] = v
-	return &m
-}
-
-// without returns a copy of *p without key, or p itself if key is not
-// there.
-func without[V any](p *map[string]V, key string, b *sizeBound) *map[string]V {
-	if p == nil {
-		return nil
-	}
-	if _, ok := (*p)[key]; !ok {
-		return p
-	}
-	b.n.Add(-1)
-	if len(*p) == 1 {
-		return nil
-	}
-	m := make(map[string]V, len(*p)-1)
-	for k, v := range *p {
-		if k != key {
-			m[k] = v
-		}
-	}
-	return &m
+	sh.users.Store(without(sh.users.Load(), h, user, &m.users))
+	sh.unknown.Store(with(sh.unknown.Load(), h, user, read, &m.unknown, &m.stats.unknownEvictions))
 }
 
 // Changed drops what is cached for user; it implements [Feed].
 func (m *memo) Changed(user string) {
-	sh := m.shard(user)
+	h, sh := m.locate(user)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
 	sh.gen.Add(1)
-	sh.users.Store(without(sh.users.Load(), user, &m.users))
-	sh.unknown.Store(without(sh.unknown.Load(), user, &m.unknown))
+	sh.users.Store(without(sh.users.Load(), h, user, &m.users))
+	sh.unknown.Store(without(sh.unknown.Load(), h, user, &m.unknown))
 }
 
 // ChangedAll drops everything; it implements [Feed].

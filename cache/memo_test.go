@@ -1,11 +1,15 @@
 package cache
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"maps"
+	"math/rand/v2"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -125,21 +129,90 @@ func writeRecords(t testing.TB, dir string, n int) {
 
 // setRead makes what is cached for user look read at read.
 func (m *memo) setRead(user string, read int64) {
-	sh := m.shard(user)
+	h, sh := m.locate(user)
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	if p := sh.users.Load(); p != nil && (*p)[user] != nil {
-		e := *(*p)[user]
-		e.read = read
-		m := maps.Clone(*p)
-		m[user] = &e
-		sh.users.Store(&m)
+	if e, ok := get(sh.users.Load(), h, user); ok {
+		stale := *e
+		stale.read = read
+		sh.users.Store(with(sh.users.Load(), h, user, &stale, &m.users, &m.stats.userEvictions))
 	}
-	if p := sh.unknown.Load(); p != nil {
-		if _, ok := (*p)[user]; ok {
-			m := maps.Clone(*p)
-			m[user] = read
-			sh.unknown.Store(&m)
+	if _, ok := get(sh.unknown.Load(), h, user); ok {
+		sh.unknown.Store(with(sh.unknown.Load(), h, user, read, &m.unknown, &m.stats.unknownEvictions))
+	}
+}
+
+// TestMemoTables drives a memo with random adds, drops and lookups,
+// checked against a plain map, with readers racing the writers: tables
+// stay sorted, bounds hold, and a lookup finds exactly what was added
+// and not dropped since.
+func TestMemoTables(t *testing.T) {
+	m := newMemo(64, 16, time.Hour, nil)
+	m.Reporting(true)
+	model := map[string]bool{} // name → registered (true) or unknown (false)
+	r := newTestRand(7)
+	done := make(chan struct{})
+	var readers sync.WaitGroup
+	for range 2 {
+		readers.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+					m.lookup(fmt.Sprintf("u%d", rand.IntN(200)))
+				}
+			}
+		})
+	}
+	for range 20000 {
+		name := fmt.Sprintf("u%d", r.IntN(200))
+		switch r.IntN(4) {
+		case 0:
+			m.add(m.generation(name), &entry{user: name})
+			model[name] = true
+		case 1:
+			m.addUnknown(m.generation(name), name, 0)
+			model[name] = false
+		case 2:
+			m.Changed(name)
+			delete(model, name)
+		default:
+			e, absent, fresh, _ := m.lookup(name)
+			registered, ok := model[name]
+			switch {
+			case e != nil:
+				require.True(t, ok && registered, "%s found as a user", name)
+				require.True(t, fresh)
+			case absent:
+				require.True(t, ok && !registered, "%s found as unknown", name)
+			default:
+				// Not held: never added, dropped, or evicted at the bound.
+				delete(model, name)
+			}
+		}
+		users, unknown := m.sizes()
+		require.LessOrEqual(t, users, 64)
+		require.LessOrEqual(t, unknown, 16)
+	}
+	close(done)
+	readers.Wait()
+	var users, unknown int
+	for i := range m.shards {
+		sh := &m.shards[i]
+		for _, p := range []*table[*entry]{sh.users.Load()} {
+			if p != nil {
+				require.True(t, slices.IsSortedFunc(*p, func(a, b slot[*entry]) int { return cmp.Compare(a.hash, b.hash) }))
+				users += len(*p)
+			}
+		}
+		if p := sh.unknown.Load(); p != nil {
+			require.True(t, slices.IsSortedFunc(*p, func(a, b slot[int64]) int { return cmp.Compare(a.hash, b.hash) }))
+			unknown += len(*p)
 		}
 	}
+	gotUsers, gotUnknown := m.sizes()
+	assert.Equal(t, users, gotUsers, "user count")
+	assert.Equal(t, unknown, gotUnknown, "unknown count")
+	assert.Positive(t, m.stats.userEvictions.Load()+m.stats.unknownEvictions.Load(), "the bounds were reached")
 }

@@ -72,13 +72,9 @@ func unregistered(c *Cache, user string) bool {
 
 // cached reports how user is held in memory, stale or not.
 func cached(c *Cache, user string) (asUser, asUnknown bool) {
-	sh := c.memo.shard(user)
-	if p := sh.users.Load(); p != nil {
-		_, asUser = (*p)[user]
-	}
-	if p := sh.unknown.Load(); p != nil {
-		_, asUnknown = (*p)[user]
-	}
+	h, sh := c.memo.locate(user)
+	_, asUser = get(sh.users.Load(), h, user)
+	_, asUnknown = get(sh.unknown.Load(), h, user)
 	return asUser, asUnknown
 }
 
