@@ -225,12 +225,13 @@ func (c *Cache) load(ctx context.Context, user string, gen uint64) (*entry, erro
 		c.memo.stats.loadErrors.Add(1)
 		return nil, err
 	}
-	u, sum, err := decodeRecord(user, rec.Data)
+	parsed, err := decodeRecord(user, rec.Data)
 	if err != nil {
 		c.memo.stats.loadErrors.Add(1)
 		return nil, err
 	}
-	e := &entry{hash: sum, read: read, user: u.User, email: u.Email, pollOnly: rec.PollOnly}
+	e := &parsed
+	e.read, e.pollOnly = read, rec.PollOnly
 	c.memo.add(gen, e)
 	return e, nil
 }
@@ -297,7 +298,7 @@ func (c *Cache) WriteUser(user, email, hashedToken string) error {
 	if err := checkEmail(email); err != nil {
 		return fmt.Errorf("%w for %q", err, user)
 	}
-	if _, ok := decodeHash(hashedToken); !ok {
+	if _, ok := decodeHash([]byte(hashedToken)); !ok {
 		return errors.New("cache: hashed token is not 64 hex digits")
 	}
 	rec := encodeRecord(User{User: user, Email: email, HashedToken: strings.ToLower(hashedToken)})
@@ -361,16 +362,16 @@ func (c *Cache) ResetContext(ctx context.Context, user, email string) (token str
 	if err := checkEmail(email); err != nil {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
-	err = c.swap(ctx, user, func(u User, _ [32]byte) ([]byte, error) {
+	err = c.swap(ctx, user, func(cur entry) ([]byte, error) {
 		// Hashes first, so that the time taken does not tell the
 		// registered email's length either.
-		registered, given := sha256.Sum256([]byte(u.Email)), sha256.Sum256([]byte(email))
+		registered, given := sha256.Sum256([]byte(cur.email)), sha256.Sum256([]byte(email))
 		if subtle.ConstantTimeCompare(registered[:], given[:]) != 1 {
 			return nil, fmt.Errorf("%w: %q", ErrEmailMismatch, user)
 		}
 		var rec []byte
 		var err error
-		token, rec, err = c.newToken(user, u.Email)
+		token, rec, err = c.newToken(user, cur.email)
 		return rec, err
 	})
 	if err != nil {
@@ -394,8 +395,8 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 		return err
 	}
 	sum, wellFormed := hashToken(token, c.nbytes)
-	return c.swap(ctx, user, func(_ User, stored [32]byte) ([]byte, error) {
-		if subtle.ConstantTimeCompare(sum[:], stored[:]) != 1 || !wellFormed {
+	return c.swap(ctx, user, func(cur entry) ([]byte, error) {
+		if subtle.ConstantTimeCompare(sum[:], cur.hash[:]) != 1 || !wellFormed {
 			return nil, fmt.Errorf("%w for %q", ErrInvalidToken, user)
 		}
 		return nil, nil
@@ -405,18 +406,18 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 // swap is a read-check-write on the user's record: next gets the record as
 // it is in the store and returns its replacement, nil to remove it. It
 // retries when another writer changed the record in between.
-func (c *Cache) swap(ctx context.Context, user string, next func(u User, hash [32]byte) ([]byte, error)) error {
+func (c *Cache) swap(ctx context.Context, user string, next func(cur entry) ([]byte, error)) error {
 	defer c.memo.Changed(user)
 	for range maxSwapTries {
 		rec, err := c.store.Read(ctx, user)
 		if err != nil {
 			return wrapUser(err, user)
 		}
-		u, sum, err := decodeRecord(user, rec.Data)
+		cur, err := decodeRecord(user, rec.Data)
 		if err != nil {
 			return err
 		}
-		data, err := next(u, sum)
+		data, err := next(cur)
 		if err != nil {
 			return err
 		}

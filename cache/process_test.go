@@ -426,14 +426,14 @@ func TestKilledWriterLeavesOldOrNewRecord(t *testing.T) {
 
 		data, err := os.ReadFile(filepath.Join(dir, recordName(user)))
 		require.NoError(t, err, "record after kill %d", kill)
-		rec, _, err := decodeRecord(user, data)
+		rec, err := decodeRecord(user, data)
 		require.NoError(t, err, "record after kill %d", kill)
 		// The old record is the last complete write's; a new one can
 		// only be from a write the kill interrupted.
 		candidates := append([]string{announced[done-1]}, announced[done:]...)
 		found := false
 		for _, token := range candidates {
-			if rec.HashedToken == hash(token) {
+			if hashHex(rec.hash) == hash(token) {
 				current, found = token, true
 			}
 		}

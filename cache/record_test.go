@@ -27,12 +27,14 @@ func TestEncodeRecordPythonVectors(t *testing.T) {
 func TestDecodeRecordReadsPythonRecords(t *testing.T) {
 	for _, v := range loadPyVectors(t).Records {
 		t.Run(v.User[:min(len(v.User), 16)], func(t *testing.T) {
-			u, sum, err := decodeRecord(v.User, []byte(v.File))
+			e, err := decodeRecord(v.User, []byte(v.File))
 			require.NoError(t, err)
-			assert.Equal(t, User{User: v.User, Email: v.Email, HashedToken: v.HashedToken}, u)
+			assert.Equal(t, User{User: v.User, Email: v.Email, HashedToken: v.HashedToken}, e.record())
 			want, ok := hashToken(v.Token, defaultNBytes)
 			require.True(t, ok)
-			assert.Equal(t, want, sum)
+			assert.Equal(t, want, e.hash)
+			_, _, scanned := scanRecord([]byte(v.File))
+			assert.True(t, scanned, "read in one pass")
 		})
 	}
 }
@@ -60,10 +62,10 @@ func TestDecodeRecord(t *testing.T) {
 		{"two objects", `{"user":"alice"}{"user":"alice"}`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			u, _, err := decodeRecord("alice", []byte(tc.data))
+			e, err := decodeRecord("alice", []byte(tc.data))
 			if tc.ok {
 				require.NoError(t, err)
-				assert.Equal(t, "alice", u.User)
+				assert.Equal(t, "alice", e.user)
 			} else {
 				assert.ErrorIs(t, err, errBadRecord)
 			}

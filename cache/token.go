@@ -79,11 +79,11 @@ func hashToken(token string, nbytes int) (sum [sha256.Size]byte, ok bool) {
 }
 
 // decodeHash parses a stored hashed_token: exactly 64 hex digits.
-func decodeHash(s string) (sum [sha256.Size]byte, ok bool) {
+func decodeHash(s []byte) (sum [sha256.Size]byte, ok bool) {
 	if len(s) != 2*sha256.Size {
 		return sum, false
 	}
-	_, err := hex.Decode(sum[:], []byte(s))
+	_, err := hex.Decode(sum[:], s)
 	return sum, err == nil
 }
 
