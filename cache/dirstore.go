@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -48,7 +50,21 @@ type dirStore struct {
 	// notify only of this host's changes: there, cached records are never
 	// trusted past the poll interval.
 	networkFS func(dir string) (string, bool)
+
+	// While a watch reports changes, reads go through the directory kept
+	// open in held: the watch tells when the path stops naming it, and
+	// then closes it. Otherwise each read opens the directory anew.
+	reporting atomic.Int32 // watches of this store now reporting
+	heldMu    sync.RWMutex
+	held      *os.File
+	heldFD    int
 }
+
+// errNotRegular and errTooLarge refuse what is at a record's name.
+var (
+	errNotRegular = errors.New("not a regular file")
+	errTooLarge   = fmt.Errorf("larger than %d bytes", maxRecordSize)
+)
 
 var _ Store = (*dirStore)(nil)
 
@@ -80,12 +96,75 @@ func (s *dirStore) open(ctx context.Context) (*os.Root, error) {
 // symbolic link to it, or a second hard link) is PollOnly: it may be
 // rewritten through that name with no notification for this user.
 func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
+	if err := ctx.Err(); err != nil {
+		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
+	}
+	if rec, handled, err := s.readHeld(user); handled {
+		return rec, err
+	}
 	root, err := s.open(ctx)
 	if err != nil {
 		return Record{}, err
 	}
 	defer root.Close()
 	return readRecord(root, user)
+}
+
+// readHeld reads the user's record through the directory held open, if
+// a watch reports and the record is a regular file with no symbolic link
+// on its name; handled is false when it could not (os.Root then reads
+// it).
+func (s *dirStore) readHeld(user string) (rec Record, handled bool, err error) {
+	if s.reporting.Load() == 0 {
+		return Record{}, false, nil
+	}
+	s.heldMu.RLock()
+	if s.held == nil {
+		s.heldMu.RUnlock()
+		s.hold()
+		s.heldMu.RLock()
+	}
+	defer s.heldMu.RUnlock()
+	if s.held == nil {
+		return Record{}, false, nil
+	}
+	data, nlink, handled, err := readAt(s.heldFD, recordName(user), maxRecordSize)
+	switch {
+	case !handled:
+		return Record{}, false, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return Record{}, true, ErrNotRegistered
+	case err == errNotRegular || err == errTooLarge:
+		return Record{}, true, fmt.Errorf("%w for %q: %w", errBadRecord, user, err)
+	case err != nil:
+		return Record{}, true, fmt.Errorf("cache: reading record of %q: %w", user, err)
+	}
+	return Record{Data: data, Version: digest(data), PollOnly: nlink > 1}, true, nil
+}
+
+// hold opens the directory for readHeld, if a watch still reports.
+func (s *dirStore) hold() {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	if s.held != nil || s.reporting.Load() == 0 {
+		return
+	}
+	d, fd, err := openDir(s.dir)
+	if err != nil {
+		return
+	}
+	s.held, s.heldFD = d, fd
+}
+
+// release closes the directory held open; a watch calls it whenever it
+// stops reporting.
+func (s *dirStore) release() {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	if s.held != nil {
+		s.held.Close()
+		s.held = nil
+	}
 }
 
 // readRecord reads a record file, which must be a regular file (a FIFO
@@ -105,7 +184,7 @@ func readRecord(root *os.Root, user string) (Record, error) {
 		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Record{}, fmt.Errorf("%w for %q: not a regular file", errBadRecord, user)
+		return Record{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, errNotRegular)
 	}
 	pollOnly := linkCount(fi) > 1
 	if li, err := root.Lstat(name); err != nil || li.Mode()&fs.ModeSymlink != 0 {
@@ -116,7 +195,7 @@ func readRecord(root *os.Root, user string) (Record, error) {
 		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	if len(data) > maxRecordSize {
-		return Record{}, fmt.Errorf("%w for %q: larger than %d bytes", errBadRecord, user, maxRecordSize)
+		return Record{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, errTooLarge)
 	}
 	return Record{Data: data, Version: digest(data), PollOnly: pollOnly}, nil
 }

@@ -90,13 +90,28 @@ func (d *dirWatch) add() {
 	}
 	if err != nil {
 		s.log.Debug("cache: cannot watch the directory", "dir", s.dir, "err", err)
-		d.healthy = false
+		d.setHealthy(false)
 		return
 	}
 	d.feed.ChangedAll()
 	d.feed.Reporting(true)
-	d.healthy = true
+	d.setHealthy(true)
 	s.log.Debug("cache: watching for changes", "dir", s.dir)
+}
+
+// setHealthy records whether the directory is watched, and lets the
+// store read through the directory held open only while it is.
+func (d *dirWatch) setHealthy(on bool) {
+	if on == d.healthy {
+		return
+	}
+	d.healthy = on
+	if on {
+		d.s.reporting.Add(1)
+		return
+	}
+	d.s.reporting.Add(-1)
+	d.s.release()
 }
 
 // loop hands the watcher's events to the feed until done is closed.
@@ -105,6 +120,7 @@ func (d *dirWatch) loop(done, exited chan struct{}) {
 	d.retry = time.NewTimer(d.poll)
 	defer d.retry.Stop()
 	defer func() {
+		d.setHealthy(false)
 		if d.w != nil {
 			d.w.Close()
 		}
@@ -207,7 +223,7 @@ func (d *dirWatch) lost() {
 	if d.w != nil {
 		d.w.Remove(d.s.dir)
 	}
-	d.healthy = false
+	d.setHealthy(false)
 	d.feed.Reporting(false)
 	d.feed.ChangedAll()
 	d.retry.Reset(d.poll)

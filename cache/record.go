@@ -2,11 +2,11 @@ package cache
 
 import (
 	"bytes"
-	"unicode/utf8"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // maxRecordSize bounds what is read of a record file. A record this package
