@@ -39,13 +39,15 @@ type Cache struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	stopWatch func()
+	stopSweep func() // of the directory store's sweep of stale temporary files
 }
 
 // New returns a Cache on the credentials directory credsdir, or on
 // DefaultCredsDir() when credsdir is "": [Open] on the directory store. It
-// creates the directory (mode 0700) if needed, removes temporary files
-// that killed writers left there more than a minute ago, and, unless
-// WithWatch(false), starts watching the directory for changes. If watching
+// creates the directory (mode 0700) if needed, checks that it can be
+// listed, starts removing, in the background, temporary files that killed
+// writers left there more than a minute ago, and, unless WithWatch(false),
+// starts watching the directory for changes. If watching
 // cannot start, New still succeeds: the cache then checks records against
 // the disk at each poll interval and keeps trying to watch. Records are
 // read lazily, on first use.
@@ -66,11 +68,17 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 		return nil, err
 	}
 	ds := newDirStore(dir, cfg)
-	if err := ds.removeStaleTemps(time.Now()); err != nil {
+	if err := ds.listable(); err != nil {
 		return nil, err
 	}
 	c := open(ds, cfg)
 	c.dir = dir
+	done, swept := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(swept)
+		ds.removeStaleTemps(time.Now(), done)
+	}()
+	c.stopSweep = func() { close(done); <-swept }
 	return c, nil
 }
 
@@ -108,14 +116,19 @@ func open(s Store, cfg config) *Cache {
 	return c
 }
 
-// Close stops the store's change feed and waits until it has stopped. Every later call that reads or writes records returns
-// ErrClosed; CredsDir, UserCredFile and HashToken, which touch no record,
-// keep working. Close is idempotent and always returns nil.
+// Close stops the store's change feed (and, on a directory, the removal
+// of stale temporary files) and waits until they have stopped. Every
+// later call that reads or writes records returns ErrClosed; CredsDir,
+// UserCredFile and HashToken, which touch no record, keep working. Close
+// is idempotent and always returns nil.
 func (c *Cache) Close() error {
 	c.closeOnce.Do(func() {
 		c.closed.Store(true)
 		if c.stopWatch != nil {
 			c.stopWatch()
+		}
+		if c.stopSweep != nil {
+			c.stopSweep()
 		}
 	})
 	return nil

@@ -297,10 +297,9 @@ func (s *dirStore) List(ctx context.Context) ([]string, error) {
 	return users, nil
 }
 
-// removeStaleTemps removes temporary files left by writers that were
-// killed, once they are older than staleTemp. It reads names only, in
-// batches, so that opening a large directory stays cheap.
-func (s *dirStore) removeStaleTemps(now time.Time) error {
+// listable reports an error if the directory cannot be listed, as
+// removeStaleTemps will list it.
+func (s *dirStore) listable() error {
 	root, err := s.open(context.Background())
 	if err != nil {
 		return err
@@ -310,6 +309,25 @@ func (s *dirStore) removeStaleTemps(now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("cache: listing credentials directory: %w", err)
 	}
+	return d.Close()
+}
+
+// removeStaleTemps removes temporary files left by writers that were
+// killed, once they are older than staleTemp, until done is closed. It
+// reads names only, in batches, and runs in the background, so that
+// opening a large directory stays cheap.
+func (s *dirStore) removeStaleTemps(now time.Time, done <-chan struct{}) {
+	root, err := s.open(context.Background())
+	if err != nil {
+		s.log.Warn("cache: cannot look for stale temporary files", "dir", s.dir, "err", err)
+		return
+	}
+	defer root.Close()
+	d, err := root.Open(".")
+	if err != nil {
+		s.log.Warn("cache: cannot look for stale temporary files", "dir", s.dir, "err", err)
+		return
+	}
 	defer d.Close()
 	for {
 		names, err := d.Readdirnames(1024)
@@ -318,11 +336,17 @@ func (s *dirStore) removeStaleTemps(now time.Time) error {
 				s.removeIfStale(root, name, now)
 			}
 		}
+		select {
+		case <-done:
+			return
+		default:
+		}
 		if err == io.EOF {
-			return nil
+			return
 		}
 		if err != nil {
-			return fmt.Errorf("cache: listing credentials directory: %w", err)
+			s.log.Warn("cache: cannot look for stale temporary files", "dir", s.dir, "err", err)
+			return
 		}
 	}
 }
