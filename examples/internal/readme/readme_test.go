@@ -64,7 +64,7 @@ func TestProgramsBuild(t *testing.T) {
 			programs = append(programs, b)
 		}
 	}
-	require.GreaterOrEqual(t, len(programs), 4, "the net/http, router, Echo and Remote programs")
+	require.GreaterOrEqual(t, len(programs), 4, "the net/http, router, Echo and Client programs")
 
 	for i, src := range programs {
 		t.Run(fmt.Sprint("program", i+1), func(t *testing.T) {
@@ -133,7 +133,7 @@ func TestConfigurationTablesComplete(t *testing.T) {
 	for _, f := range fields(t, "middleware/echomw", "AuthConfig") {
 		names = append(names, "`"+f+"`")
 	}
-	for _, f := range fields(t, "middleware", "RemoteConfig") {
+	for _, f := range fields(t, "cache/httpapi", "ClientConfig") {
 		names = append(names, "`"+f+"`")
 	}
 	for _, n := range names {

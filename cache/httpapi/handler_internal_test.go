@@ -1,6 +1,7 @@
-package middleware
+package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -10,20 +11,27 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// brokenStore fails every operation as a cache whose disk is gone would, and
-// puts a token-like string into its errors to prove answers never show them.
-type brokenStore struct{}
+// brokenRegistry fails every operation as a cache whose disk is gone would,
+// and puts a token-like string into its errors to prove answers never show
+// them.
+type brokenRegistry struct{}
 
 var errBroken = errors.New("cache: open /creds/alice.json: input/output error ff00ff")
 
-func (brokenStore) Register(string, string) (string, error) { return "", errBroken }
-func (brokenStore) Verify(string, string) (bool, error)     { return false, errBroken }
-func (brokenStore) Deregister(string, string) error         { return errBroken }
-func (brokenStore) Reset(string, string) (string, error)    { return "", errBroken }
+func (brokenRegistry) RegisterContext(context.Context, string, string) (string, error) {
+	return "", errBroken
+}
+func (brokenRegistry) VerifyContext(context.Context, string, string) (bool, error) {
+	return false, errBroken
+}
+func (brokenRegistry) DeregisterContext(context.Context, string, string) error { return errBroken }
+func (brokenRegistry) ResetContext(context.Context, string, string) (string, error) {
+	return "", errBroken
+}
 
 func TestServiceCouldNotComplete(t *testing.T) {
 	t.Parallel()
-	s := &service{store: brokenStore{}}
+	s := &service{users: brokenRegistry{}}
 	tests := []struct {
 		path, body, want string
 	}{
@@ -105,4 +113,48 @@ func FuzzDecodeInput(f *testing.F) {
 			}
 		}
 	})
+}
+
+// ctxKey marks the request context that ctxRegistry must be handed.
+type ctxKey struct{}
+
+// ctxRegistry records the value each call's context carries under ctxKey.
+type ctxRegistry struct{ seen []any }
+
+func (r *ctxRegistry) RegisterContext(ctx context.Context, _, _ string) (string, error) {
+	r.seen = append(r.seen, ctx.Value(ctxKey{}))
+	return "ff", nil
+}
+func (r *ctxRegistry) VerifyContext(ctx context.Context, _, _ string) (bool, error) {
+	r.seen = append(r.seen, ctx.Value(ctxKey{}))
+	return true, nil
+}
+func (r *ctxRegistry) DeregisterContext(ctx context.Context, _, _ string) error {
+	r.seen = append(r.seen, ctx.Value(ctxKey{}))
+	return nil
+}
+func (r *ctxRegistry) ResetContext(ctx context.Context, _, _ string) (string, error) {
+	r.seen = append(r.seen, ctx.Value(ctxKey{}))
+	return "ff", nil
+}
+
+// TestServicePassesRequestContext checks that every operation runs under
+// the request's context, so that a client that goes away stops it.
+func TestServicePassesRequestContext(t *testing.T) {
+	t.Parallel()
+	reg := &ctxRegistry{}
+	s := &service{users: reg}
+	for _, tc := range []struct{ path, body string }{
+		{"/register", `{"user":"alice","email":"a@example.org"}`},
+		{"/verify", `{"user":"alice","token":"ff"}`},
+		{"/deregister", `{"user":"alice","token":"ff"}`},
+		{"/reset", `{"user":"alice","email":"a@example.org"}`},
+	} {
+		req := httptest.NewRequest(http.MethodPost, tc.path, strings.NewReader(tc.body))
+		req = req.WithContext(context.WithValue(req.Context(), ctxKey{}, tc.path))
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		assert.Equal(t, http.StatusOK, rec.Code, tc.path)
+	}
+	assert.Equal(t, []any{"/register", "/verify", "/deregister", "/reset"}, reg.seen)
 }

@@ -1,4 +1,4 @@
-package middleware
+package httpapi
 
 import (
 	"bytes"
@@ -15,23 +15,23 @@ import (
 	"github.com/fixiecreds/fixiecreds/cache"
 )
 
-// Defaults that a zero [RemoteConfig] field takes.
+// Defaults that a zero [ClientConfig] field takes.
 const (
-	DefaultRemoteTimeout    = 2 * time.Second
-	DefaultRemoteTTL        = time.Second
-	DefaultRemoteMaxEntries = 10_000
+	DefaultClientTimeout    = 2 * time.Second
+	DefaultClientTTL        = time.Second
+	DefaultClientMaxEntries = 10_000
 )
 
 // maxAnswer bounds how much of the service's answer is read.
 const maxAnswer = 64 << 10
 
-// RemoteConfig configures [NewRemote]. Every field is optional.
-type RemoteConfig struct {
-	// Client sends the requests. Remote uses a shallow copy that never
-	// follows redirects, so that a token is only ever sent to the configured
-	// service.
+// ClientConfig configures [NewClient]. Every field is optional.
+type ClientConfig struct {
+	// HTTPClient sends the requests. The Client uses a shallow copy that
+	// never follows redirects, so that a token is only ever sent to the
+	// configured service.
 	// Optional. Default: a client on http.DefaultTransport.
-	Client *http.Client
+	HTTPClient *http.Client
 
 	// Timeout bounds each request to the service, on top of any deadline of
 	// the context given to VerifyContext.
@@ -51,58 +51,64 @@ type RemoteConfig struct {
 	MaxEntries int
 }
 
-// Remote is a [ContextVerifier] that asks a fixie-creds service ([Handler],
-// or the Python service) at POST {url}/verify, so that many servers can share
-// one credentials service. It remembers accepted pairs for a short TTL, keyed
-// by the user and a keyed hash of the token, never the token itself.
+// Client verifies users against a fixie-creds service ([Handler], or the
+// Python service) at POST {url}/verify, so that many servers can share one
+// credentials service. It is a middleware.Verifier and a
+// middleware.ContextVerifier: hand it to middleware.Auth or echomw.Auth in
+// place of a [*cache.Cache]. It remembers accepted pairs for a short TTL,
+// keyed by the user and a keyed hash of the token's value, never the token
+// itself.
 //
 // It fails closed: a transport error, a timeout, an answer other than 200 (or
 // the service's 400 for an unusable name) or an answer it cannot parse is an
-// error, which [Auth] turns into a 500, never an accept. Errors never hold
-// the token. A Remote is safe for concurrent use and holds no goroutine, so
-// it needs no closing.
-type Remote struct {
+// error, which the middleware turns into a 500, never an accept. Errors never
+// hold the token. A Client is safe for concurrent use and holds no
+// goroutine, so it needs no closing. Make one with [NewClient]; the zero
+// Client is not usable.
+type Client struct {
 	endpoint string
-	client   *http.Client
+	http     *http.Client
 	timeout  time.Duration
 	ttl      time.Duration
 	memo     *memo // nil when remembering is off
 	now      func() time.Time
 }
 
-// NewRemote returns a Remote for the service at serviceURL, an http or https
-// URL without query or fragment, under which the service's /verify is found.
-func NewRemote(serviceURL string, cfg RemoteConfig) (*Remote, error) {
+// NewClient returns a Client for the service at serviceURL, an http or
+// https URL without credentials, query or fragment, under which the
+// service's /verify is found. It reports an error for any other URL and for
+// a negative Timeout or MaxEntries.
+func NewClient(serviceURL string, cfg ClientConfig) (*Client, error) {
 	u, err := url.Parse(serviceURL)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // without the URL, which may hold a password
 		}
-		return nil, fmt.Errorf("middleware: remote URL: %w", err)
+		return nil, fmt.Errorf("httpapi: service URL: %w", err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, fmt.Errorf("middleware: remote URL %q: want http(s)://host[/path] without credentials, query or fragment", u.Redacted())
+		return nil, fmt.Errorf("httpapi: service URL %q: want http(s)://host[/path] without credentials, query or fragment", u.Redacted())
 	}
 	if cfg.Timeout < 0 || cfg.MaxEntries < 0 {
-		return nil, errors.New("middleware: remote timeout and max entries must not be negative")
+		return nil, errors.New("httpapi: client timeout and max entries must not be negative")
 	}
-	client := &http.Client{}
-	if cfg.Client != nil {
-		*client = *cfg.Client
+	hc := &http.Client{}
+	if cfg.HTTPClient != nil {
+		*hc = *cfg.HTTPClient
 	}
-	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	r := &Remote{
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := &Client{
 		endpoint: strings.TrimSuffix(u.String(), "/") + "/verify",
-		client:   client,
-		timeout:  orDefault(cfg.Timeout, DefaultRemoteTimeout),
-		ttl:      orDefault(cfg.TTL, DefaultRemoteTTL),
+		http:     hc,
+		timeout:  orDefault(cfg.Timeout, DefaultClientTimeout),
+		ttl:      orDefault(cfg.TTL, DefaultClientTTL),
 		now:      time.Now,
 	}
-	if r.ttl > 0 {
-		r.memo = newMemo(orDefault(cfg.MaxEntries, DefaultRemoteMaxEntries))
+	if c.ttl > 0 {
+		c.memo = newMemo(orDefault(cfg.MaxEntries, DefaultClientMaxEntries))
 	}
-	return r, nil
+	return c, nil
 }
 
 // orDefault returns v, or def if v is zero.
@@ -114,18 +120,18 @@ func orDefault[T comparable](v, def T) T {
 	return v
 }
 
-// Verify is VerifyContext with a background context.
-func (r *Remote) Verify(user, token string) (bool, error) {
-	return r.VerifyContext(context.Background(), user, token)
+// Verify is [Client.VerifyContext] with a background context.
+func (c *Client) Verify(user, token string) (bool, error) {
+	return c.VerifyContext(context.Background(), user, token)
 }
 
 // VerifyContext asks the service whether token is user's, unless it accepted
-// the pair less than the TTL ago. Results are as for [Verifier]: (true, nil);
-// (false, nil) for a wrong token, and without asking for one that is not
-// hex; (false, [cache.ErrNotRegistered]) when the service answers status
+// the pair less than the TTL ago. Results are as for middleware.Verifier:
+// (true, nil); (false, nil) for a wrong token, and without asking for one
+// that is not hex; (false, [cache.ErrNotRegistered]) when the service answers status
 // false; (false, [cache.ErrInvalidUser]) for an empty name or when the
 // service answers 400 for the input; (false, err) for anything else.
-func (r *Remote) VerifyContext(ctx context.Context, user, token string) (bool, error) {
+func (c *Client) VerifyContext(ctx context.Context, user, token string) (bool, error) {
 	if user == "" {
 		return false, cache.ErrInvalidUser
 	}
@@ -133,16 +139,16 @@ func (r *Remote) VerifyContext(ctx context.Context, user, token string) (bool, e
 		return false, nil
 	}
 	var key memoKey
-	if r.memo != nil {
-		key = r.memo.key(user, token)
-		if r.memo.has(key, r.now()) {
+	if c.memo != nil {
+		key = c.memo.key(user, token)
+		if c.memo.has(key, c.now()) {
 			return true, nil
 		}
 	}
-	ok, err := r.ask(ctx, user, token)
-	if ok && err == nil && r.memo != nil {
-		now := r.now()
-		r.memo.add(key, now, now.Add(r.ttl))
+	ok, err := c.ask(ctx, user, token)
+	if ok && err == nil && c.memo != nil {
+		now := c.now()
+		c.memo.add(key, now, now.Add(c.ttl))
 	}
 	return ok, err
 }
@@ -175,29 +181,29 @@ func parseVerifyAnswer(body []byte) (verifyAnswer, bool) {
 }
 
 // ask makes one request to the service.
-func (r *Remote) ask(ctx context.Context, user, token string) (bool, error) {
+func (c *Client) ask(ctx context.Context, user, token string) (bool, error) {
 	payload, err := json.Marshal(struct {
 		Token string `json:"token"`
 		User  string `json:"user"`
 	}{token, user})
 	if err != nil {
-		return false, fmt.Errorf("middleware: remote verify: %w", err)
+		return false, fmt.Errorf("httpapi: verify: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.endpoint, bytes.NewReader(payload))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(payload))
 	if err != nil {
-		return false, fmt.Errorf("middleware: remote verify: %w", err)
+		return false, fmt.Errorf("httpapi: verify: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := r.client.Do(req)
+	resp, err := c.http.Do(req)
 	if err != nil {
-		return false, fmt.Errorf("middleware: remote verify: %w", err)
+		return false, fmt.Errorf("httpapi: verify: %w", err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
 	if err != nil {
-		return false, fmt.Errorf("middleware: remote verify: reading the answer: %w", err)
+		return false, fmt.Errorf("httpapi: verify: reading the answer: %w", err)
 	}
 	ans, parsed := parseVerifyAnswer(body)
 	switch {
@@ -207,9 +213,9 @@ func (r *Remote) ask(ctx context.Context, user, token string) (bool, error) {
 		// service refused the name.
 		return false, cache.ErrInvalidUser
 	case resp.StatusCode != http.StatusOK:
-		return false, fmt.Errorf("middleware: remote verify: %s answered %s", r.endpoint, resp.Status)
+		return false, fmt.Errorf("httpapi: verify: %s answered %s", c.endpoint, resp.Status)
 	case !parsed || ans.Status == nil || ans.Verified == nil:
-		return false, fmt.Errorf("middleware: remote verify: %s gave an answer that is not a verify answer", r.endpoint)
+		return false, fmt.Errorf("httpapi: verify: %s gave an answer that is not a verify answer", c.endpoint)
 	case *ans.Status && *ans.Verified:
 		return true, nil
 	case *ans.Status:
@@ -217,5 +223,5 @@ func (r *Remote) ask(ctx context.Context, user, token string) (bool, error) {
 	case !*ans.Verified:
 		return false, cache.ErrNotRegistered
 	}
-	return false, fmt.Errorf("middleware: remote verify: %s answered verified without status", r.endpoint)
+	return false, fmt.Errorf("httpapi: verify: %s answered verified without status", c.endpoint)
 }

@@ -1,4 +1,4 @@
-package middleware
+package httpapi
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestRemoteTTL(t *testing.T) {
+func TestClientTTL(t *testing.T) {
 	t.Parallel()
 	var asked atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -20,7 +20,7 @@ func TestRemoteTTL(t *testing.T) {
 		_, _ = w.Write([]byte(`{"message":"User verified","status":true,"verified":true}`))
 	}))
 	t.Cleanup(srv.Close)
-	r, err := NewRemote(srv.URL, RemoteConfig{TTL: time.Second})
+	r, err := NewClient(srv.URL, ClientConfig{TTL: time.Second})
 	require.NoError(t, err)
 	now := time.Unix(1_000_000, 0)
 	r.now = func() time.Time { return now }
