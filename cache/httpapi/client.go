@@ -70,7 +70,7 @@ type Client struct {
 	http     *http.Client
 	timeout  time.Duration
 	ttl      time.Duration
-	memo     *memo // nil when remembering is off
+	accepted *acceptedPairs // nil when remembering is off
 	now      func() time.Time
 }
 
@@ -106,7 +106,7 @@ func NewClient(serviceURL string, cfg ClientConfig) (*Client, error) {
 		now:      time.Now,
 	}
 	if c.ttl > 0 {
-		c.memo = newMemo(orDefault(cfg.MaxEntries, DefaultClientMaxEntries))
+		c.accepted = newAcceptedPairs(orDefault(cfg.MaxEntries, DefaultClientMaxEntries))
 	}
 	return c, nil
 }
@@ -138,17 +138,17 @@ func (c *Client) VerifyContext(ctx context.Context, user, token string) (bool, e
 	if !isHex(token) {
 		return false, nil
 	}
-	var key memoKey
-	if c.memo != nil {
-		key = c.memo.key(user, token)
-		if c.memo.has(key, c.now()) {
+	var key pairKey
+	if c.accepted != nil {
+		key = c.accepted.key(user, token)
+		if c.accepted.has(key, c.now()) {
 			return true, nil
 		}
 	}
 	ok, err := c.ask(ctx, user, token)
-	if ok && err == nil && c.memo != nil {
+	if ok && err == nil && c.accepted != nil {
 		now := c.now()
-		c.memo.add(key, now, now.Add(c.ttl))
+		c.accepted.add(key, now, now.Add(c.ttl))
 	}
 	return ok, err
 }

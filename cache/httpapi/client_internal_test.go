@@ -40,9 +40,9 @@ func TestClientTTL(t *testing.T) {
 	assert.Equal(t, int64(2), asked.Load(), "not asked again once the TTL was over")
 }
 
-func TestMemoBounded(t *testing.T) {
+func TestAcceptedPairsBounded(t *testing.T) {
 	t.Parallel()
-	m := newMemo(2)
+	m := newAcceptedPairs(2)
 	now := time.Unix(1_000_000, 0)
 	a, b, c := m.key("a", "1"), m.key("b", "1"), m.key("c", "1")
 
@@ -61,13 +61,13 @@ func TestMemoBounded(t *testing.T) {
 	}
 }
 
-func TestMemoKeyHoldsNoToken(t *testing.T) {
+func TestPairKeyHoldsNoToken(t *testing.T) {
 	t.Parallel()
 	const token = "46685257bdd640fb06671ad11c80317fa3b1799d"
-	m1, m2 := newMemo(1), newMemo(1)
+	m1, m2 := newAcceptedPairs(1), newAcceptedPairs(1)
 	k1, k2 := m1.key("alice", token), m2.key("alice", token)
 	assert.NotContains(t, fmt.Sprintf("%v %x", k1, k1.mac), token)
-	assert.NotEqual(t, k1.mac, k2.mac, "two memos share a key")
+	assert.NotEqual(t, k1.mac, k2.mac, "two sets share a secret")
 	assert.Equal(t, k1, m1.key("alice", token))
 	assert.NotEqual(t, k1, m1.key("alice", "ff"))
 	assert.NotEqual(t, k1, m1.key("bob", token))
