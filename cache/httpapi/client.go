@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/cache/internal/pyjson"
 )
 
 // Defaults that a zero [ClientConfig] field takes.
@@ -153,42 +153,56 @@ func (c *Client) VerifyContext(ctx context.Context, user, token string) (bool, e
 	return ok, err
 }
 
-// verifyAnswer is the service's answer to /verify.
+// verifyAnswer is the service's answer to /verify; nil for a key that is
+// absent.
 type verifyAnswer struct {
-	Message  *string `json:"message"`
-	Status   *bool   `json:"status"`
-	Verified *bool   `json:"verified"`
+	Message  *string
+	Status   *bool
+	Verified *bool
 }
 
 // parseVerifyAnswer reads the service's answer strictly: its keys matched
-// exactly and each present once, so that no spelling or repetition of
-// "verified" can be read as an acceptance.
+// exactly and each present once, "message" a string, "status" and
+// "verified" booleans, so that no spelling, repetition or type of
+// "verified" can be read as an acceptance. Other keys are ignored.
 func parseVerifyAnswer(body []byte) (verifyAnswer, bool) {
 	var ans verifyAnswer
-	if !json.Valid(body) {
-		return ans, false
-	}
-	obj, err := decodeObject(body)
+	obj, err := pyjson.DecodeObject(body)
 	if err != nil {
 		return ans, false
 	}
-	for key, dst := range map[string]any{"message": &ans.Message, "status": &ans.Status, "verified": &ans.Verified} {
-		if raw, ok := obj[key]; ok && json.Unmarshal(raw, dst) != nil {
+	if raw, ok := obj["message"]; ok {
+		msg, err := pyjson.String(raw)
+		if err != nil {
 			return ans, false
+		}
+		ans.Message = &msg
+	}
+	for key, dst := range map[string]**bool{"status": &ans.Status, "verified": &ans.Verified} {
+		if raw, ok := obj[key]; ok {
+			b, err := pyjson.Bool(raw)
+			if err != nil {
+				return ans, false
+			}
+			*dst = &b
 		}
 	}
 	return ans, true
 }
 
+// verifyRequest returns the body of a request to /verify:
+// {"token":token,"user":user}, as the Python client writes it.
+func verifyRequest(user, token string) []byte {
+	b := append(make([]byte, 0, 24+len(token)+len(user)), `{"token":`...)
+	b = pyjson.AppendString(b, token)
+	b = append(b, `,"user":`...)
+	b = pyjson.AppendString(b, user)
+	return append(b, '}')
+}
+
 // ask makes one request to the service.
 func (c *Client) ask(ctx context.Context, user, token string) (bool, error) {
-	payload, err := json.Marshal(struct {
-		Token string `json:"token"`
-		User  string `json:"user"`
-	}{token, user})
-	if err != nil {
-		return false, fmt.Errorf("httpapi: verify: %w", err)
-	}
+	payload := verifyRequest(user, token)
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(payload))

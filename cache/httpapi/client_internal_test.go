@@ -72,3 +72,9 @@ func TestPairKeyHoldsNoToken(t *testing.T) {
 	assert.NotEqual(t, k1, m1.key("alice", "ff"))
 	assert.NotEqual(t, k1, m1.key("bob", token))
 }
+
+func TestVerifyRequest(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, `{"token":"ff","user":"alice"}`, string(verifyRequest("alice", "ff")))
+	assert.Equal(t, `{"token":"00FF","user":"\u540d\u524d <&> \"q\""}`, string(verifyRequest("名前 <&> \"q\"", "00FF")))
+}

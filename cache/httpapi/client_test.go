@@ -110,6 +110,8 @@ func TestClientFailsClosed(t *testing.T) {
 		{name: "verified without status", handler: answer(200, `{"message":"?","status":false,"verified":true}`)},
 		{name: "wrong types", handler: answer(200, `{"status":"true","verified":"true"}`)},
 		{name: "keys in other case", handler: answer(200, `{"message":"User verified","Status":true,"VERIFIED":true}`)},
+		{name: "message not a string", handler: answer(200, `{"message":null,"status":true,"verified":true}`)},
+		{name: "lone surrogate in a key", handler: answer(200, `{"message":"?","status":true,"verified":true,"verified\udc00":false}`)},
 		{name: "repeated verified", handler: answer(200, `{"message":"?","status":true,"verified":false,"verified":true}`)},
 		{name: "redirect is not followed", handler: http.RedirectHandler(elsewhere.URL+"/verify", http.StatusTemporaryRedirect)},
 		{name: "too slow", slow: true},

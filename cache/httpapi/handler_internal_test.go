@@ -51,34 +51,6 @@ func TestServiceCouldNotComplete(t *testing.T) {
 	}
 }
 
-func TestAppendStringAsPython(t *testing.T) {
-	t.Parallel()
-	// Expected values are what Python's json.dumps gives by default.
-	tests := []struct {
-		in, want string
-	}{
-		{"", `""`},
-		{"plain ASCII ~", `"plain ASCII ~"`},
-		{`"\`, `"\"\\"`},
-		{"\n\r\t\b\f", `"\n\r\t\b\f"`},
-		{"\x00\x01\x1f", `"\u0000\u0001\u001f"`},
-		{"\x7f", `"\u007f"`},
-		{"<>&'/", `"<>&'/"`},
-		{"é", `"\u00e9"`},
-		{"名前", `"\u540d\u524d"`},
-		{"\u2028", `"\u2028"`},
-		{"😀", `"\ud83d\ude00"`},
-		{"\U0010ffff", `"\udbff\udfff"`},
-		{"\xff", `"\ufffd"`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.want, func(t *testing.T) {
-			t.Parallel()
-			assert.Equal(t, tt.want, string(appendString(nil, tt.in)))
-		})
-	}
-}
-
 func TestBodies(t *testing.T) {
 	t.Parallel()
 	assert.Equal(t, `{"message":"m"}`, string(messageBody("m")))

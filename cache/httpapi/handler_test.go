@@ -196,6 +196,7 @@ func TestHandlerBadInput(t *testing.T) {
 		{"field in other case", "/verify", `{"User":"alice","token":"ff"}`, in("Verify", `unknown field \"User\"`)},
 		{"lone high surrogate", "/register", `{"user":"a\ud800","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
 		{"lone low surrogate", "/register", `{"user":"a\udc00b","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
+		{"lone surrogate in a field name", "/register", `{"user\ud800":"a","email":"e@example.org"}`, in("Register", "a field name holds an unpaired UTF-16 surrogate escape")},
 		{"reversed pair", "/register", `{"user":"\udc00\ud800","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
 	}
 	for _, tt := range tests {
