@@ -116,7 +116,7 @@ func TestGoBlocksFormattedAndParse(t *testing.T) {
 }
 
 // The configuration tables name every cache option and every field of the
-// middleware configurations.
+// middleware configurations and of the client's.
 func TestConfigurationTablesComplete(t *testing.T) {
 	t.Parallel()
 	text := readme(t)
