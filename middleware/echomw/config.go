@@ -57,12 +57,13 @@ type AuthConfig struct {
 	OnOutcome func(c echo.Context, o middleware.Outcome)
 }
 
-// DefaultAuthConfig is the configuration [Auth] uses, and where the zero
-// fields of an [AuthConfig] given to [AuthWithConfig] or
+// DefaultAuthConfig is the configuration [Auth] uses as it is, and where
+// the zero fields of an [AuthConfig] given to [AuthWithConfig] or
 // [AuthConfig.ToMiddleware] take their values from, as in Echo's own
 // middleware: set a field here to change it for every middleware built
-// afterwards. BasicAuth is the exception: a false BasicAuth cannot be told
-// from an unset one, so it is not taken from here. The middleware reads
+// afterwards. BasicAuth is the exception for the latter two: a false
+// BasicAuth cannot be told from an unset one, so a config's BasicAuth is
+// never taken from here. The middleware reads
 // this variable when it is built, never on a request; change it, if at
 // all, before building any and not while other goroutines do. Fields left
 // empty here, or emptied, take the built-in defaults (the header names and
