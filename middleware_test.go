@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/middleware"
 	"github.com/fixiecreds/fixiecreds/middleware/echomw"
 )
@@ -51,7 +52,7 @@ func newCache(t *testing.T, dir string, opts ...cache.Option) *cache.Cache {
 func netHTTPApp(t *testing.T, service, verify *cache.Cache) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
-	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(service)))
+	mux.Handle("/creds/", http.StripPrefix("/creds", httpapi.Handler(service)))
 	mux.Handle("GET /whoami", middleware.AuthWithConfig(verify, middleware.Config{BasicAuth: true})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			user, ok := middleware.UserFromContext(r.Context())
@@ -71,7 +72,7 @@ func netHTTPApp(t *testing.T, service, verify *cache.Cache) *httptest.Server {
 func echoApp(t *testing.T, service, verify *cache.Cache) *httptest.Server {
 	t.Helper()
 	e := echo.New()
-	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", middleware.Handler(service))))
+	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", httpapi.Handler(service))))
 	g := e.Group("", echomw.AuthWithConfig(verify, echomw.AuthConfig{BasicAuth: true}))
 	g.GET("/whoami", func(c echo.Context) error {
 		user, ok := echomw.User(c)
@@ -238,18 +239,18 @@ func TestEndToEnd(t *testing.T) {
 	}
 }
 
-func TestEndToEndRemote(t *testing.T) {
+func TestEndToEndClient(t *testing.T) {
 	t.Parallel()
 	dir := credsDir(t)
 	svc := newCache(t, dir)
-	creds := httptest.NewServer(middleware.Handler(svc))
+	creds := httptest.NewServer(httpapi.Handler(svc))
 	t.Cleanup(creds.Close)
-	remote, err := middleware.NewRemote(creds.URL, middleware.RemoteConfig{TTL: 100 * time.Millisecond})
+	verifier, err := httpapi.NewClient(creds.URL, httpapi.ClientConfig{TTL: 100 * time.Millisecond})
 	require.NoError(t, err)
 
 	mux := http.NewServeMux()
-	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(svc)))
-	mux.Handle("GET /whoami", middleware.Auth(remote)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/creds/", http.StripPrefix("/creds", httpapi.Handler(svc)))
+	mux.Handle("GET /whoami", middleware.Auth(verifier)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, _ := middleware.UserFromContext(r.Context())
 		_, _ = io.WriteString(w, user)
 	})))
@@ -257,10 +258,10 @@ func TestEndToEndRemote(t *testing.T) {
 	t.Cleanup(app.srv.Close)
 
 	token := app.token("/register", "alice", "alice@example.org")
-	app.eventually("alice", token, http.StatusOK, "registered token refused through the remote verifier")
+	app.eventually("alice", token, http.StatusOK, "registered token refused through the client")
 	code, _ := app.call("/deregister", `{"user":"alice","token":"`+token+`"}`)
 	require.Equal(t, http.StatusOK, code)
-	app.eventually("alice", token, http.StatusUnauthorized, "token still accepted through the remote verifier after deregister")
+	app.eventually("alice", token, http.StatusUnauthorized, "token still accepted through the client after deregister")
 
 	creds.Close()
 	code, body := app.whoami("alice", token, false)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/pyjson"
 )
 
 // maxRecordSize bounds what is read of a record file. A record this package
@@ -23,52 +25,17 @@ type User struct {
 }
 
 // encodeRecord returns u exactly as the Python service writes it:
-// json.dump with sorted keys, compact separators and ensure_ascii.
+// json.dump with sorted keys, compact separators and ensure_ascii (see
+// pyjson.AppendString).
 func encodeRecord(u User) []byte {
 	b := make([]byte, 0, 48+len(u.Email)+len(u.HashedToken)+len(u.User))
 	b = append(b, `{"email":`...)
-	b = appendPyString(b, u.Email)
+	b = pyjson.AppendString(b, u.Email)
 	b = append(b, `,"hashed_token":`...)
-	b = appendPyString(b, u.HashedToken)
+	b = pyjson.AppendString(b, u.HashedToken)
 	b = append(b, `,"user":`...)
-	b = appendPyString(b, u.User)
+	b = pyjson.AppendString(b, u.User)
 	return append(b, '}')
-}
-
-// appendPyString appends s as a JSON string escaped as Python's json module
-// does by default: '"' and '\' escaped, \b \f \n \r \t by name, every other
-// character outside ' '…'~' as a lowercase \uXXXX escape (UTF-16 surrogate
-// pairs beyond the BMP); '<', '>' and '&' are left as they are.
-func appendPyString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	u4 := func(b []byte, r rune) []byte {
-		return append(b, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
-	}
-	b = append(b, '"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b = append(b, '\\', byte(r))
-		case r == '\b':
-			b = append(b, '\\', 'b')
-		case r == '\f':
-			b = append(b, '\\', 'f')
-		case r == '\n':
-			b = append(b, '\\', 'n')
-		case r == '\r':
-			b = append(b, '\\', 'r')
-		case r == '\t':
-			b = append(b, '\\', 't')
-		case r >= ' ' && r <= '~':
-			b = append(b, byte(r))
-		case r < 0x10000:
-			b = u4(b, r)
-		default:
-			hi, lo := utf16.EncodeRune(r)
-			b = u4(u4(b, hi), lo)
-		}
-	}
-	return append(b, '"')
 }
 
 // errBadRecord marks a record that exists but cannot be used.

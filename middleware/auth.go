@@ -1,18 +1,10 @@
 package middleware
 
 import (
-	"errors"
 	"io"
 	"net/http"
 
 	"github.com/fixiecreds/fixiecreds/middleware/internal/authn"
-)
-
-// Bodies of the default error answers. They are the same whatever the reason,
-// so that a client cannot learn which users exist.
-const (
-	unauthorizedBody = `{"message":"Unauthorized"}`
-	failedBody       = `{"message":"Credentials could not be verified"}`
 )
 
 // Auth returns middleware that lets a request through to the next handler
@@ -27,13 +19,15 @@ const (
 // handler. The middleware has the shape chi, gorilla/mux and alice take, and
 // wraps single handlers on an [http.ServeMux] route by route.
 //
-// Auth panics if v is nil.
+// Auth panics if v is nil or a nil pointer; [Config.ToMiddleware] reports
+// that as an error instead.
 func Auth(v Verifier) func(http.Handler) http.Handler {
 	return AuthWithConfig(v, Config{})
 }
 
-// AuthWithConfig is [Auth] configured by cfg. It panics if v is nil or cfg is
-// invalid; [Config.ToMiddleware] reports the same problems as an error.
+// AuthWithConfig is [Auth] configured by cfg. It panics, when called and not
+// on a request, if v is nil or a nil pointer or cfg is invalid;
+// [Config.ToMiddleware] reports the same problems as an error.
 func AuthWithConfig(v Verifier, cfg Config) func(http.Handler) http.Handler {
 	mw, err := cfg.ToMiddleware(v)
 	if err != nil {
@@ -43,63 +37,56 @@ func AuthWithConfig(v Verifier, cfg Config) func(http.Handler) http.Handler {
 }
 
 // ToMiddleware returns the middleware of [AuthWithConfig], or an error if v
-// is nil, if a header name is not a valid HTTP field name, if the user and
-// token headers are the same, if BasicAuth is on and either header is
-// Authorization, or if the realm holds a quote, a backslash or a character
-// other than printable ASCII.
+// is nil (a nil interface, or a nil pointer or function in one, such as a
+// *cache.Cache that was never opened), if a header name is not a valid HTTP
+// field name, if the user and token headers are the same, if BasicAuth is
+// on and either header is Authorization, or if the realm holds a quote, a
+// backslash or a character other than printable ASCII.
 func (cfg Config) ToMiddleware(v Verifier) (func(http.Handler) http.Handler, error) {
-	chk, err := authn.New(cfg.settings(), authn.Adapt(v))
+	verify, err := authn.Adapt(v)
+	if err != nil {
+		return nil, err
+	}
+	chk, err := authn.New(cfg.settings(), verify)
 	if err != nil {
 		return nil, err
 	}
 	skip, onOutcome := cfg.Skipper, cfg.OnOutcome
 	onError := cfg.ErrorHandler
 	if onError == nil {
-		onError = defaultErrorHandler()
+		onError = defaultErrorHandler
 	}
 	challenge := chk.Challenge()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if skip != nil && skip(r) {
-				chk.Strip(r.Header)
-				if onOutcome != nil {
-					onOutcome(r, Outcome{Result: Skipped})
-				}
-				next.ServeHTTP(w, r)
+			d := chk.Decide(r, skip != nil && skip(r))
+			if onOutcome != nil {
+				onOutcome(r, newOutcome(d.Verdict))
+			}
+			if d.Next != nil {
+				next.ServeHTTP(w, d.Next)
 				return
 			}
-			v := chk.Check(r.Context(), r.Header)
-			if onOutcome != nil {
-				onOutcome(r, newOutcome(v))
-			}
-			switch v.Result {
-			case authn.Accepted:
-				next.ServeHTTP(w, authn.WithUser(r, v.User))
-			case authn.Failed:
-				onError(w, r, v.Err)
-			case authn.Missing:
+			if d.Challenge {
 				w.Header()["Www-Authenticate"] = challenge
-				onError(w, r, ErrMissingCredentials)
-			default:
-				w.Header()["Www-Authenticate"] = challenge
-				onError(w, r, ErrInvalidCredentials)
 			}
+			onError(w, r, d.Refusal)
 		})
 	}, nil
 }
 
-// defaultErrorHandler returns the error handler used when Config has none.
-func defaultErrorHandler() func(http.ResponseWriter, *http.Request, error) {
-	contentType := []string{"application/json"}
-	return func(w http.ResponseWriter, _ *http.Request, err error) {
-		h := w.Header()
-		h["Content-Type"] = contentType
-		if errors.Is(err, ErrVerifyFailed) {
-			w.WriteHeader(http.StatusInternalServerError)
-			_, _ = io.WriteString(w, failedBody)
-			return
-		}
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = io.WriteString(w, unauthorizedBody)
-	}
+// defaultErrorHandler answers a refusal when Config has no ErrorHandler:
+// the status and message of authn.DefaultAnswer, as {"message":…}.
+func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
+	status, msg := authn.DefaultAnswer(err)
+	w.Header()["Content-Type"] = jsonContentType
+	w.WriteHeader(status)
+	// Three writes rather than a concatenation, which would allocate.
+	_, _ = io.WriteString(w, `{"message":"`)
+	_, _ = io.WriteString(w, msg)
+	_, _ = io.WriteString(w, `"}`)
 }
+
+// jsonContentType is the Content-Type of the default answers, shared so
+// that setting it allocates nothing.
+var jsonContentType = []string{"application/json"}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fixiecreds/fixiecreds/cache"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
@@ -62,6 +63,8 @@ func TestConfigToMiddleware(t *testing.T) {
 	}{
 		{name: "zero config", v: newUsers()},
 		{name: "nil verifier", wantErr: "nil verifier"},
+		{name: "nil *cache.Cache", v: (*cache.Cache)(nil), wantErr: "nil verifier: the *cache.Cache is nil"},
+		{name: "nil VerifierFunc", v: middleware.VerifierFunc(nil), wantErr: "nil verifier: the middleware.VerifierFunc is nil"},
 		{name: "user header with a space", v: newUsers(), cfg: middleware.Config{UserHeader: "X User"}, wantErr: "invalid user header"},
 		{name: "token header with a colon", v: newUsers(), cfg: middleware.Config{TokenHeader: "X-Token:"}, wantErr: "invalid token header"},
 		{name: "same header twice", v: newUsers(), cfg: middleware.Config{UserHeader: "x-cred", TokenHeader: "X-Cred"}, wantErr: "share the header"},
@@ -84,6 +87,17 @@ func TestConfigToMiddleware(t *testing.T) {
 			assert.PanicsWithError(t, err.Error(), func() { middleware.AuthWithConfig(tt.v, tt.cfg) })
 		})
 	}
+}
+
+// TestNilVerifierFailsWhenBuilt checks that a nil verifier is refused when
+// the middleware is built, not by a panic on the first request.
+func TestNilVerifierFailsWhenBuilt(t *testing.T) {
+	t.Parallel()
+	var c *cache.Cache // as left by a cache.New that failed
+	_, err := middleware.Config{}.ToMiddleware(c)
+	require.Error(t, err)
+	assert.PanicsWithError(t, err.Error(), func() { middleware.Auth(c) })
+	assert.PanicsWithError(t, err.Error(), func() { middleware.AuthWithConfig(c, middleware.Config{}) })
 }
 
 func TestAuthUsesContextVerifier(t *testing.T) {

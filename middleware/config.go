@@ -6,11 +6,12 @@ import (
 	"github.com/fixiecreds/fixiecreds/middleware/internal/authn"
 )
 
-// Defaults that a zero [Config] field takes.
+// Defaults that a zero [Config] field takes (and a zero echomw.AuthConfig
+// field, unless echomw.DefaultAuthConfig says otherwise).
 const (
-	DefaultUserHeader  = "X-Fixie-User"
-	DefaultTokenHeader = "X-Fixie-Token"
-	DefaultRealm       = "fixie"
+	DefaultUserHeader  = authn.DefaultUserHeader
+	DefaultTokenHeader = authn.DefaultTokenHeader
+	DefaultRealm       = authn.DefaultRealm
 )
 
 // Config configures [AuthWithConfig]. Every field is optional: the zero
@@ -61,22 +62,12 @@ type Config struct {
 	OnOutcome func(r *http.Request, o Outcome)
 }
 
-// settings returns the core settings of cfg with defaults filled in.
+// settings returns the core settings of cfg; the core fills in defaults.
 func (cfg Config) settings() authn.Settings {
-	s := authn.Settings{
+	return authn.Settings{
 		UserHeader:  cfg.UserHeader,
 		TokenHeader: cfg.TokenHeader,
 		Realm:       cfg.Realm,
 		Basic:       cfg.BasicAuth,
 	}
-	if s.UserHeader == "" {
-		s.UserHeader = DefaultUserHeader
-	}
-	if s.TokenHeader == "" {
-		s.TokenHeader = DefaultTokenHeader
-	}
-	if s.Realm == "" {
-		s.Realm = DefaultRealm
-	}
-	return s
 }

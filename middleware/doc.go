@@ -1,5 +1,4 @@
-// Package middleware protects net/http routes with fixie credentials and
-// serves the fixie-creds HTTP service.
+// Package middleware protects net/http routes with fixie credentials.
 //
 // # Protecting routes
 //
@@ -8,10 +7,10 @@
 // [http.ServeMux] and plugs into chi, gorilla/mux or alice as is. It reads the
 // X-Fixie-User and X-Fixie-Token headers (or, if configured, an
 // "Authorization: Basic" header with the token as password), asks a
-// [Verifier] — a [*cache.Cache] on a local credentials directory, or a
-// [Remote] service shared by many servers — and then either runs the next
-// handler with the user in the request context ([UserFromContext]) or
-// answers itself:
+// [Verifier] — a [*cache.Cache] on a local credentials directory, or an
+// httpapi.Client asking a credentials service shared by many servers — and
+// then either runs the next handler with the user in the request context
+// ([UserFromContext]) or answers itself:
 //
 //   - 401, a WWW-Authenticate: Fixie challenge and {"message":"Unauthorized"}
 //     for missing or empty headers, an unknown user, a wrong or malformed
@@ -25,11 +24,8 @@
 // Echo users find the same middleware in package middleware/echomw; this
 // package does not import Echo.
 //
-// # The service
-//
-// [Handler] serves POST /register, /verify, /deregister and /reset with the
-// JSON bodies of the Python fixie-creds service, and can be mounted under a
-// prefix with [http.StripPrefix].
+// The fixie-creds HTTP service that lets clients register, and the client
+// that verifies against a remote one, are in package cache/httpapi.
 //
 // # Example
 //
@@ -40,7 +36,6 @@
 //	defer c.Close()
 //
 //	mux := http.NewServeMux()
-//	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(c)))
 //	mux.Handle("GET /private", middleware.Auth(c)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 //		user, _ := middleware.UserFromContext(r.Context())
 //		fmt.Fprintf(w, "hello, %s\n", user)

@@ -1,8 +1,21 @@
 package middleware
 
-import "context"
+import (
+	"context"
 
-// Verifier checks a user's token. [*cache.Cache] is one; [Remote] is another.
+	"github.com/fixiecreds/fixiecreds/cache"
+)
+
+// A [*cache.Cache] verifies on a credentials directory, as [Auth] asks it to,
+// and with the request's context. (httpapi.Client, which verifies against a
+// remote service, is checked the same way in its own package's tests.)
+var (
+	_ Verifier        = (*cache.Cache)(nil)
+	_ ContextVerifier = (*cache.Cache)(nil)
+)
+
+// Verifier checks a user's token. [*cache.Cache] is one; httpapi.Client,
+// which asks a remote credentials service, is another.
 //
 // Verify's results follow [cache.Cache.Verify]: (true, nil) for a valid
 // pair; (false, nil) for a registered user with a wrong or malformed token;

@@ -7,7 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/fixiecreds/fixiecreds/cache"
-	"github.com/fixiecreds/fixiecreds/middleware"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/middleware/echomw"
 )
 
@@ -19,7 +19,7 @@ func newApp(creds *cache.Cache) *echo.Echo {
 	e.HideBanner = true
 	e.HidePort = true
 
-	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", middleware.Handler(creds))))
+	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", httpapi.Handler(creds))))
 	e.GET("/", index)
 	e.GET("/healthz", healthz)
 	e.GET("/hello", hello, echomw.Auth(creds))

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
@@ -164,7 +165,7 @@ func TestRunLeavesASharedDirectoryAsItFoundIt(t *testing.T) {
 // of /hello.
 func testRoutes(c *cache.Cache, v middleware.Verifier) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(c)))
+	mux.Handle("/creds/", http.StripPrefix("/creds", httpapi.Handler(c)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "ok\n")
 	})

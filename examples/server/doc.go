@@ -1,6 +1,6 @@
 // Server is a net/http server whose /hello route only users with fixie
-// credentials can reach. It also serves the fixie-creds service, through
-// which users register and get their token.
+// credentials can reach. It also serves the fixie-creds service
+// (httpapi.Handler), through which users register and get their token.
 //
 // Run it from the repository root:
 //

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
@@ -20,7 +21,7 @@ func routes(creds *cache.Cache, log *slog.Logger) http.Handler {
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/creds/", http.StripPrefix("/creds", middleware.Handler(creds)))
+	mux.Handle("/creds/", http.StripPrefix("/creds", httpapi.Handler(creds)))
 	mux.HandleFunc("GET /{$}", index)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /hello", auth(http.HandlerFunc(hello)))

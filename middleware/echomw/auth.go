@@ -1,7 +1,6 @@
 package echomw
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -22,13 +21,16 @@ import (
 // verification that could not complete is answered 500 and the request never
 // passes. The token header never reaches the next handler.
 //
-// Auth panics if v is nil.
+// Auth panics if v is nil or a nil pointer; [AuthConfig.ToMiddleware]
+// reports that as an error instead.
 func Auth(v middleware.Verifier) echo.MiddlewareFunc {
 	return AuthWithConfig(v, DefaultAuthConfig)
 }
 
-// AuthWithConfig is [Auth] configured by cfg. It panics if v is nil or cfg is
-// invalid; [AuthConfig.ToMiddleware] reports the same problems as an error.
+// AuthWithConfig is [Auth] configured by cfg, whose zero fields take their
+// values from [DefaultAuthConfig]. It panics, when called and not on a
+// request, if v is nil or a nil pointer or cfg is invalid;
+// [AuthConfig.ToMiddleware] reports the same problems as an error.
 func AuthWithConfig(v middleware.Verifier, cfg AuthConfig) echo.MiddlewareFunc {
 	mw, err := cfg.ToMiddleware(v)
 	if err != nil {
@@ -38,13 +40,18 @@ func AuthWithConfig(v middleware.Verifier, cfg AuthConfig) echo.MiddlewareFunc {
 }
 
 // ToMiddleware returns the middleware of [AuthWithConfig], or an error if v
-// is nil, if a header name is not a valid HTTP field name, if the user and
-// token headers are the same, if BasicAuth is on and either header is
-// Authorization, or if the realm holds a quote, a backslash or a character
-// other than printable ASCII.
+// is nil (a nil interface, or a nil pointer or function in one, such as a
+// *cache.Cache that was never opened), if a header name is not a valid HTTP
+// field name, if the user and token headers are the same, if BasicAuth is
+// on and either header is Authorization, or if the realm holds a quote, a
+// backslash or a character other than printable ASCII.
 func (cfg AuthConfig) ToMiddleware(v middleware.Verifier) (echo.MiddlewareFunc, error) {
-	cfg = cfg.withDefaults()
-	chk, err := authn.New(cfg.settings(), authn.Adapt(v))
+	verify, err := authn.Adapt(v)
+	if err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults(DefaultAuthConfig)
+	chk, err := authn.New(cfg.settings(), verify)
 	if err != nil {
 		return nil, err
 	}
@@ -73,31 +80,18 @@ type auth struct {
 
 // serve authenticates the request in c and calls next or answers.
 func (a *auth) serve(c echo.Context, next echo.HandlerFunc) error {
-	r := c.Request()
-	if a.skip != nil && a.skip(c) {
-		a.chk.Strip(r.Header)
-		if a.onOutcome != nil {
-			a.onOutcome(c, middleware.Outcome{Result: middleware.Skipped})
-		}
-		return next(c)
-	}
-	v := a.chk.Check(r.Context(), r.Header)
+	d := a.chk.Decide(c.Request(), a.skip != nil && a.skip(c))
 	if a.onOutcome != nil {
-		a.onOutcome(c, outcome(v))
+		a.onOutcome(c, outcome(d.Verdict))
 	}
-	switch v.Result {
-	case authn.Accepted:
-		c.SetRequest(authn.WithUser(r, v.User))
+	if d.Next != nil {
+		c.SetRequest(d.Next)
 		return next(c)
-	case authn.Failed:
-		return a.onError(v.Err, c)
-	case authn.Missing:
-		c.Response().Header()["Www-Authenticate"] = a.challenge
-		return a.onError(middleware.ErrMissingCredentials, c)
-	default:
-		c.Response().Header()["Www-Authenticate"] = a.challenge
-		return a.onError(middleware.ErrInvalidCredentials, c)
 	}
+	if d.Challenge {
+		c.Response().Header()["Www-Authenticate"] = a.challenge
+	}
+	return a.onError(d.Refusal, c)
 }
 
 // User returns the user that [Auth] verified for the request in c, and
@@ -110,12 +104,16 @@ func User(c echo.Context) (string, bool) {
 	return middleware.UserFromContext(c.Request().Context())
 }
 
-// defaultErrorHandler is AuthConfig.ErrorHandler's default.
+// defaultErrorHandler is the ErrorHandler of DefaultAuthConfig: an
+// *echo.HTTPError with the status and message of authn.DefaultAnswer, and
+// err as its internal error, for Echo's error handler to answer. The
+// message is set from a constant, which, unlike the string DefaultAnswer
+// returns, goes into the interface without an allocation.
 func defaultErrorHandler(err error, _ echo.Context) error {
-	if errors.Is(err, middleware.ErrVerifyFailed) {
-		return &echo.HTTPError{Code: http.StatusInternalServerError, Message: "Credentials could not be verified", Internal: err}
+	if status, _ := authn.DefaultAnswer(err); status != http.StatusUnauthorized {
+		return &echo.HTTPError{Code: status, Message: authn.FailedMessage, Internal: err}
 	}
-	return &echo.HTTPError{Code: http.StatusUnauthorized, Message: "Unauthorized", Internal: err}
+	return &echo.HTTPError{Code: http.StatusUnauthorized, Message: authn.UnauthorizedMessage, Internal: err}
 }
 
 // outcome converts the core's verdict to what OnOutcome receives.

@@ -8,7 +8,7 @@ import (
 )
 
 // AuthConfig configures [AuthWithConfig]. Every field is optional: a zero
-// field takes its value from [DefaultAuthConfig].
+// field takes its value from [DefaultAuthConfig] (BasicAuth aside).
 type AuthConfig struct {
 	// Skipper defines a function to skip middleware; Echo's
 	// middleware.Skipper values fit it. The token header is removed from
@@ -57,33 +57,55 @@ type AuthConfig struct {
 	OnOutcome func(c echo.Context, o middleware.Outcome)
 }
 
-// DefaultAuthConfig is the configuration [Auth] uses, and the values that
-// zero fields of an [AuthConfig] take. The middleware copies its defaults
-// from constants, not from this variable, so assigning to it changes nothing.
+// DefaultAuthConfig is the configuration [Auth] uses as it is, and where
+// the zero fields of an [AuthConfig] given to [AuthWithConfig] or
+// [AuthConfig.ToMiddleware] take their values from, as in Echo's own
+// middleware: set a field here to change it for every middleware built
+// afterwards. BasicAuth is the exception for the latter two: a false
+// BasicAuth cannot be told from an unset one, so a config's BasicAuth is
+// never taken from here. The middleware reads
+// this variable when it is built, never on a request; change it, if at
+// all, before building any and not while other goroutines do. Fields left
+// empty here, or emptied, take the built-in defaults (the header names and
+// realm of middleware.DefaultUserHeader, DefaultTokenHeader and
+// DefaultRealm, and an error handler answering 401 or 500 with an
+// *echo.HTTPError).
 var DefaultAuthConfig = AuthConfig{
-	UserHeader:  middleware.DefaultUserHeader,
-	TokenHeader: middleware.DefaultTokenHeader,
-	Realm:       middleware.DefaultRealm,
+	UserHeader:   middleware.DefaultUserHeader,
+	TokenHeader:  middleware.DefaultTokenHeader,
+	Realm:        middleware.DefaultRealm,
+	ErrorHandler: defaultErrorHandler,
 }
 
-// withDefaults returns cfg with its zero fields set to the defaults.
-func (cfg AuthConfig) withDefaults() AuthConfig {
+// withDefaults returns cfg with its zero fields, BasicAuth aside, taken from
+// def, and a nil ErrorHandler that def does not fill set to the built-in
+// one. Empty header names and realm are left for the core to fill.
+func (cfg AuthConfig) withDefaults(def AuthConfig) AuthConfig {
+	if cfg.Skipper == nil {
+		cfg.Skipper = def.Skipper
+	}
 	if cfg.UserHeader == "" {
-		cfg.UserHeader = middleware.DefaultUserHeader
+		cfg.UserHeader = def.UserHeader
 	}
 	if cfg.TokenHeader == "" {
-		cfg.TokenHeader = middleware.DefaultTokenHeader
+		cfg.TokenHeader = def.TokenHeader
 	}
 	if cfg.Realm == "" {
-		cfg.Realm = middleware.DefaultRealm
+		cfg.Realm = def.Realm
+	}
+	if cfg.ErrorHandler == nil {
+		cfg.ErrorHandler = def.ErrorHandler
 	}
 	if cfg.ErrorHandler == nil {
 		cfg.ErrorHandler = defaultErrorHandler
 	}
+	if cfg.OnOutcome == nil {
+		cfg.OnOutcome = def.OnOutcome
+	}
 	return cfg
 }
 
-// settings returns the core settings of a cfg whose defaults are filled in.
+// settings returns the core settings of cfg.
 func (cfg AuthConfig) settings() authn.Settings {
 	return authn.Settings{
 		UserHeader:  cfg.UserHeader,

@@ -18,7 +18,7 @@
 //	defer c.Close()
 //
 //	e := echo.New()
-//	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", middleware.Handler(c))))
+//	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", httpapi.Handler(c))))
 //	api := e.Group("/api", echomw.Auth(c))
 //	api.GET("/hello", func(c echo.Context) error {
 //		user, _ := echomw.User(c)

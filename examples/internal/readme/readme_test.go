@@ -18,7 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// root is the module's directory, relative to this package's.
+// root is the repository's root, relative to this package's directory; the
+// examples module is its examples directory.
 const root = "../../.."
 
 // readme returns README.md's text.
@@ -47,15 +48,21 @@ func TestQuickStartCommands(t *testing.T) {
 	assert.Less(t, strings.Count(text[:first[0]], "\n"), 10, "the commands are not near the top")
 	block := text[first[2]:first[3]]
 	assert.Regexp(t, `(?m)^go run \./examples/server\b`, block)
-	assert.Regexp(t, `(?m)^go test -race \./\.\.\.(\s|$)`, block)
+	// One line runs every module's tests: ./... stops at a nested go.mod.
+	assert.Regexp(t, `(?m)^go test -race \./\.\.\. \./examples/\.\.\.(\s|$)`, block)
+	ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
+	require.NoError(t, err)
+	assert.Regexp(t, `(?m)^modules="\./\.\.\. \./examples/\.\.\."`, string(ci), "CI tests the same modules")
 }
 
-// Every complete program in the README builds against the current code.
+// Every complete program in the README builds against the current code, in
+// the examples module, where the routers the programs use are
+// dependencies.
 func TestProgramsBuild(t *testing.T) {
 	t.Parallel()
 	goCmd, err := exec.LookPath("go")
 	require.NoError(t, err)
-	modRoot, err := filepath.Abs(root)
+	modRoot, err := filepath.Abs(filepath.Join(root, "examples"))
 	require.NoError(t, err)
 
 	var programs []string
@@ -64,7 +71,7 @@ func TestProgramsBuild(t *testing.T) {
 			programs = append(programs, b)
 		}
 	}
-	require.GreaterOrEqual(t, len(programs), 4, "the net/http, router, Echo and Remote programs")
+	require.GreaterOrEqual(t, len(programs), 6, "the net/http, router, chi, gorilla/mux, Echo and Client programs")
 
 	for i, src := range programs {
 		t.Run(fmt.Sprint("program", i+1), func(t *testing.T) {
@@ -74,7 +81,7 @@ func TestProgramsBuild(t *testing.T) {
 			require.NoError(t, os.WriteFile(file, []byte(src), 0o600))
 			// The program builds as if it were a package of this module,
 			// without touching the working tree.
-			pkgDir := filepath.Join(modRoot, "examples", "internal", "readme", fmt.Sprint("program", i+1))
+			pkgDir := filepath.Join(modRoot, "internal", "readme", fmt.Sprint("program", i+1))
 			overlay, err := json.Marshal(map[string]any{
 				"Replace": map[string]string{filepath.Join(pkgDir, "main.go"): file},
 			})
@@ -90,9 +97,8 @@ func TestProgramsBuild(t *testing.T) {
 	}
 }
 
-// The README's Go is gofmt'ed, and the fragments (router lines for chi
-// and gorilla/mux, which are not dependencies of the module) at least
-// parse as statements.
+// The README's Go is gofmt'ed, and the fragments (such as a configured
+// middleware) at least parse as statements.
 func TestGoBlocksFormattedAndParse(t *testing.T) {
 	t.Parallel()
 	blocks := goBlocks(readme(t))
@@ -110,7 +116,7 @@ func TestGoBlocksFormattedAndParse(t *testing.T) {
 }
 
 // The configuration tables name every cache option and every field of the
-// middleware configurations.
+// middleware configurations and of the client's.
 func TestConfigurationTablesComplete(t *testing.T) {
 	t.Parallel()
 	text := readme(t)
@@ -133,7 +139,7 @@ func TestConfigurationTablesComplete(t *testing.T) {
 	for _, f := range fields(t, "middleware/echomw", "AuthConfig") {
 		names = append(names, "`"+f+"`")
 	}
-	for _, f := range fields(t, "middleware", "RemoteConfig") {
+	for _, f := range fields(t, "cache/httpapi", "ClientConfig") {
 		names = append(names, "`"+f+"`")
 	}
 	for _, n := range names {

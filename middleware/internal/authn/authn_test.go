@@ -84,7 +84,7 @@ func TestChallengeIsClipped(t *testing.T) {
 }
 
 // TestHotPathAllocations pins the allocation budget of a verified request:
-// none in Check, one in WithUser.
+// none in Check, one in WithUser, and so one in Decide.
 func TestHotPathAllocations(t *testing.T) {
 	chk, err := New(Settings{UserHeader: "X-Fixie-User", TokenHeader: "X-Fixie-Token", Realm: "fixie"},
 		func(context.Context, string, string) (bool, error) { return true, nil })
@@ -102,6 +102,14 @@ func TestHotPathAllocations(t *testing.T) {
 
 	with := testing.AllocsPerRun(100, func() { _ = WithUser(req, "alice") })
 	assert.Equal(t, 1.0, with, "allocations in WithUser")
+
+	var d Decision
+	decide := testing.AllocsPerRun(100, func() {
+		req.Header["X-Fixie-Token"] = token
+		d = chk.Decide(req, false)
+	})
+	assert.Equal(t, Accepted, d.Result)
+	assert.Equal(t, 1.0, decide, "allocations in Decide: WithUser's only")
 
 	r2 := WithUser(req, "alice")
 	got, ok := User(r2.Context())

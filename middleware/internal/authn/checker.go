@@ -14,13 +14,35 @@ import (
 // results follow [cache.Cache.Verify].
 type VerifyFunc func(ctx context.Context, user, token string) (bool, error)
 
-// Settings are the parts of a middleware configuration the core needs. Empty
-// strings are not defaults here: the public packages fill defaults in first.
+// Defaults that an empty [Settings] field takes, for both front ends.
+const (
+	DefaultUserHeader  = "X-Fixie-User"
+	DefaultTokenHeader = "X-Fixie-Token"
+	DefaultRealm       = "fixie"
+)
+
+// Settings are the parts of a middleware configuration the core needs. An
+// empty string takes its default: [DefaultUserHeader], [DefaultTokenHeader]
+// or [DefaultRealm].
 type Settings struct {
 	UserHeader  string // header carrying the user name
 	TokenHeader string // header carrying the token; removed from every request
 	Realm       string // realm of the WWW-Authenticate challenge
 	Basic       bool   // accept Authorization: Basic user:token when both headers are absent
+}
+
+// withDefaults returns s with its empty fields set to the defaults.
+func (s Settings) withDefaults() Settings {
+	if s.UserHeader == "" {
+		s.UserHeader = DefaultUserHeader
+	}
+	if s.TokenHeader == "" {
+		s.TokenHeader = DefaultTokenHeader
+	}
+	if s.Realm == "" {
+		s.Realm = DefaultRealm
+	}
+	return s
 }
 
 // Checker reads, removes and verifies the credentials of requests. It is
@@ -33,14 +55,16 @@ type Checker struct {
 	challenge []string
 }
 
-// New returns a Checker for s that asks verify. It reports an error if a
-// header name is not a valid HTTP field name, if both name the same header,
-// if the realm holds a quote, a backslash or a character other than
-// printable ASCII, or if verify is nil.
+// New returns a Checker for s, its empty fields set to the defaults, that
+// asks verify. It reports an error if a header name is not a valid HTTP
+// field name, if both name the same header, if the Basic fallback is on and
+// either is Authorization, if the realm holds a quote, a backslash or a
+// character other than printable ASCII, or if verify is nil.
 func New(s Settings, verify VerifyFunc) (*Checker, error) {
 	if verify == nil {
 		return nil, errors.New("middleware: nil verifier")
 	}
+	s = s.withDefaults()
 	if !validFieldName(s.UserHeader) {
 		return nil, fmt.Errorf("middleware: invalid user header name %q", s.UserHeader)
 	}

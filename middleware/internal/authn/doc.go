@@ -1,8 +1,11 @@
 // Package authn is the framework-neutral core shared by the net/http
 // middleware in package middleware and its Echo adapter in
-// middleware/echomw: reading the credential headers, removing the token from
-// the request, asking the verifier, classifying its answer, and carrying the
-// verified user in a request context.
+// middleware/echomw: the defaults, reading the credential headers, removing
+// the token from the request, asking the verifier, classifying its answer,
+// deciding what to do with the request (pass it on, or refuse it with which
+// error, challenge and default answer), and carrying the verified user in a
+// request context. Each front end keeps only its framework's glue: calling
+// its skipper and hooks, and writing the answer its framework's way.
 //
 // # Hot path
 //
@@ -12,12 +15,22 @@
 //
 // # Example
 //
-//	chk, err := authn.New(authn.Settings{UserHeader: "X-Fixie-User", TokenHeader: "X-Fixie-Token"}, verify)
+//	verify, err := authn.Adapt(v)
 //	if err != nil {
 //		return err
 //	}
-//	v := chk.Check(r.Context(), r.Header)
-//	if v.Result == authn.Accepted {
-//		next.ServeHTTP(w, authn.WithUser(r, v.User))
+//	chk, err := authn.New(authn.Settings{}, verify) // the default headers and realm
+//	if err != nil {
+//		return err
 //	}
+//	// On each request:
+//	d := chk.Decide(r, false)
+//	if d.Next != nil {
+//		next.ServeHTTP(w, d.Next)
+//		return
+//	}
+//	if d.Challenge {
+//		w.Header()["Www-Authenticate"] = chk.Challenge()
+//	}
+//	status, msg := authn.DefaultAnswer(d.Refusal)
 package authn

@@ -1,6 +1,11 @@
 package authn
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+)
 
 // verifier and contextVerifier mirror the public Verifier and
 // ContextVerifier interfaces, which this package cannot import.
@@ -14,14 +19,19 @@ type (
 )
 
 // Adapt returns the call to make for v: its VerifyContext method if it has
-// one, else its Verify method. It returns nil if v is nil.
-func Adapt(v verifier) VerifyFunc {
-	switch v := v.(type) {
-	case nil:
-		return nil
-	case contextVerifier:
-		return v.VerifyContext
-	default:
-		return func(_ context.Context, user, token string) (bool, error) { return v.Verify(user, token) }
+// one, else its Verify method. It reports an error if v is nil, or a nil
+// pointer or nil function in an interface (var c *cache.Cache), which would
+// otherwise panic on the first request rather than when the middleware is
+// built.
+func Adapt(v verifier) (VerifyFunc, error) {
+	if v == nil {
+		return nil, errors.New("middleware: nil verifier")
 	}
+	if rv := reflect.ValueOf(v); (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Func) && rv.IsNil() {
+		return nil, fmt.Errorf("middleware: nil verifier: the %T is nil", v)
+	}
+	if cv, ok := v.(contextVerifier); ok {
+		return cv.VerifyContext, nil
+	}
+	return func(_ context.Context, user, token string) (bool, error) { return v.Verify(user, token) }, nil
 }

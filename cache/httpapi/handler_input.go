@@ -1,11 +1,11 @@
-package middleware
+package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/pyjson"
 )
 
 // inputError says what is wrong with a request body: either it is not JSON
@@ -19,12 +19,16 @@ type inputError struct {
 // names, each a non-empty string, and returns their values in the order of
 // names. names must be sorted, so that errors come in a stable order.
 func decodeInput(body []byte, names []string) ([]string, *inputError) {
-	if !utf8.Valid(body) || !json.Valid(body) {
+	obj, err := pyjson.DecodeObject(body)
+	switch {
+	case errors.Is(err, pyjson.ErrSyntax):
 		return nil, &inputError{parse: true}
-	}
-	obj, err := decodeObject(body)
-	if err != nil {
-		return nil, &inputError{detail: err.Error()}
+	case errors.Is(err, pyjson.ErrDuplicateKey):
+		return nil, &inputError{detail: "duplicate field"}
+	case errors.Is(err, pyjson.ErrLoneSurrogate):
+		return nil, &inputError{detail: "a field name holds an unpaired UTF-16 surrogate escape"}
+	case err != nil:
+		return nil, &inputError{detail: "the body must be a JSON object"}
 	}
 	var unknown []string
 	for k := range obj {
@@ -39,21 +43,19 @@ func decodeInput(body []byte, names []string) ([]string, *inputError) {
 	vals := make([]string, len(names))
 	for i, name := range names {
 		raw, ok := obj[name]
-		switch {
-		case !ok:
+		if !ok {
 			return nil, &inputError{detail: "missing field " + strconv.Quote(name)}
-		case len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '"':
+		}
+		v, err := pyjson.String(raw)
+		switch {
+		case errors.Is(err, pyjson.ErrLoneSurrogate):
+			return nil, &inputError{detail: "field " + strconv.Quote(name) + " holds an unpaired UTF-16 surrogate escape"}
+		case err != nil:
 			return nil, &inputError{detail: "field " + strconv.Quote(name) + " must be a string"}
-		}
-		if err := json.Unmarshal(raw, &vals[i]); err != nil {
-			return nil, &inputError{detail: "field " + strconv.Quote(name) + " must be a string"}
-		}
-		if err := checkSurrogates(raw); err != nil {
-			return nil, &inputError{detail: "field " + strconv.Quote(name) + " holds an " + err.Error()}
-		}
-		if vals[i] == "" {
+		case v == "":
 			return nil, &inputError{detail: "field " + strconv.Quote(name) + " must not be empty"}
 		}
+		vals[i] = v
 	}
 	return vals, nil
 }

@@ -1,6 +1,7 @@
-package middleware
+package httpapi
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -13,17 +14,21 @@ import (
 // answered 413.
 const MaxRequestBody = 64 << 10
 
-// store is what the service needs of a [cache.Cache].
-type store interface {
-	Register(user, email string) (string, error)
-	Verify(user, token string) (bool, error)
-	Deregister(user, token string) error
-	Reset(user, email string) (string, error)
+// registry is what the service needs of a [cache.Cache]: the four
+// operations, each given the request's context so that a store reached over
+// a network stops waiting when the client goes away.
+type registry interface {
+	RegisterContext(ctx context.Context, user, email string) (string, error)
+	VerifyContext(ctx context.Context, user, token string) (bool, error)
+	DeregisterContext(ctx context.Context, user, token string) error
+	ResetContext(ctx context.Context, user, email string) (string, error)
 }
 
-// service is the fixie-creds HTTP service on a store.
+var _ registry = (*cache.Cache)(nil)
+
+// service is the fixie-creds HTTP service on a registry.
 type service struct {
-	store   store
+	users   registry
 	origins http.CrossOriginProtection
 }
 
@@ -60,17 +65,20 @@ type service struct {
 // answer but a successful register or reset holds a token, and every answer
 // carries Cache-Control: no-store.
 //
-// The handler is safe for concurrent use. It panics if c is nil.
+// Each operation runs under the request's context (the cache's
+// RegisterContext, VerifyContext, DeregisterContext and ResetContext), so
+// that work on a store reached over a network stops when the client goes
+// away. The handler is safe for concurrent use. It panics if c is nil.
 func Handler(c *cache.Cache) http.Handler {
 	if c == nil {
-		panic("middleware: Handler needs a non-nil *cache.Cache")
+		panic("httpapi: Handler needs a non-nil *cache.Cache")
 	}
-	return &service{store: c}
+	return &service{users: c}
 }
 
 // ServeHTTP implements [http.Handler].
 func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var op func(*service, []string) (int, []byte)
+	var op func(*service, context.Context, []string) (int, []byte)
 	var name string
 	var fields []string
 	switch strings.TrimPrefix(r.URL.Path, "/") {
@@ -118,13 +126,13 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Fields come sorted: email or token first, then user.
-	code, answer := op(s, vals)
+	code, answer := op(s, r.Context(), vals)
 	reply(w, code, answer)
 }
 
-func (s *service) register(v []string) (int, []byte) {
+func (s *service) register(ctx context.Context, v []string) (int, []byte) {
 	email, user := v[0], v[1]
-	token, err := s.store.Register(user, email)
+	token, err := s.users.RegisterContext(ctx, user, email)
 	switch {
 	case err == nil:
 		return http.StatusOK, tokenBody(token)
@@ -134,12 +142,12 @@ func (s *service) register(v []string) (int, []byte) {
 	return failure("Register", err)
 }
 
-func (s *service) verify(v []string) (int, []byte) {
+func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
 	token, user := v[0], v[1]
 	if !isHex(token) {
 		return http.StatusBadRequest, invalid("Verify", notHex)
 	}
-	ok, err := s.store.Verify(user, token)
+	ok, err := s.users.VerifyContext(ctx, user, token)
 	switch {
 	case err == nil && ok:
 		return http.StatusOK, verifyBody("User verified", true, true)
@@ -151,12 +159,12 @@ func (s *service) verify(v []string) (int, []byte) {
 	return failure("Verify", err)
 }
 
-func (s *service) deregister(v []string) (int, []byte) {
+func (s *service) deregister(ctx context.Context, v []string) (int, []byte) {
 	token, user := v[0], v[1]
 	if !isHex(token) {
 		return http.StatusBadRequest, invalid("Deregister", notHex)
 	}
-	err := s.store.Deregister(user, token)
+	err := s.users.DeregisterContext(ctx, user, token)
 	switch {
 	case err == nil:
 		return http.StatusOK, statusBody(user+" deregistered", true)
@@ -168,9 +176,9 @@ func (s *service) deregister(v []string) (int, []byte) {
 	return failure("Deregister", err)
 }
 
-func (s *service) reset(v []string) (int, []byte) {
+func (s *service) reset(ctx context.Context, v []string) (int, []byte) {
 	email, user := v[0], v[1]
-	token, err := s.store.Reset(user, email)
+	token, err := s.users.ResetContext(ctx, user, email)
 	switch {
 	case err == nil:
 		return http.StatusOK, tokenBody(token)

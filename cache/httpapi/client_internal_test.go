@@ -1,4 +1,4 @@
-package middleware
+package httpapi
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestRemoteTTL(t *testing.T) {
+func TestClientTTL(t *testing.T) {
 	t.Parallel()
 	var asked atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -20,7 +20,7 @@ func TestRemoteTTL(t *testing.T) {
 		_, _ = w.Write([]byte(`{"message":"User verified","status":true,"verified":true}`))
 	}))
 	t.Cleanup(srv.Close)
-	r, err := NewRemote(srv.URL, RemoteConfig{TTL: time.Second})
+	r, err := NewClient(srv.URL, ClientConfig{TTL: time.Second})
 	require.NoError(t, err)
 	now := time.Unix(1_000_000, 0)
 	r.now = func() time.Time { return now }
@@ -40,9 +40,9 @@ func TestRemoteTTL(t *testing.T) {
 	assert.Equal(t, int64(2), asked.Load(), "not asked again once the TTL was over")
 }
 
-func TestMemoBounded(t *testing.T) {
+func TestAcceptedPairsBounded(t *testing.T) {
 	t.Parallel()
-	m := newMemo(2)
+	m := newAcceptedPairs(2)
 	now := time.Unix(1_000_000, 0)
 	a, b, c := m.key("a", "1"), m.key("b", "1"), m.key("c", "1")
 
@@ -61,14 +61,20 @@ func TestMemoBounded(t *testing.T) {
 	}
 }
 
-func TestMemoKeyHoldsNoToken(t *testing.T) {
+func TestPairKeyHoldsNoToken(t *testing.T) {
 	t.Parallel()
 	const token = "46685257bdd640fb06671ad11c80317fa3b1799d"
-	m1, m2 := newMemo(1), newMemo(1)
+	m1, m2 := newAcceptedPairs(1), newAcceptedPairs(1)
 	k1, k2 := m1.key("alice", token), m2.key("alice", token)
 	assert.NotContains(t, fmt.Sprintf("%v %x", k1, k1.mac), token)
-	assert.NotEqual(t, k1.mac, k2.mac, "two memos share a key")
+	assert.NotEqual(t, k1.mac, k2.mac, "two sets share a secret")
 	assert.Equal(t, k1, m1.key("alice", token))
 	assert.NotEqual(t, k1, m1.key("alice", "ff"))
 	assert.NotEqual(t, k1, m1.key("bob", token))
+}
+
+func TestVerifyRequest(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, `{"token":"ff","user":"alice"}`, string(verifyRequest("alice", "ff")))
+	assert.Equal(t, `{"token":"00FF","user":"\u540d\u524d <&> \"q\""}`, string(verifyRequest("名前 <&> \"q\"", "00FF")))
 }

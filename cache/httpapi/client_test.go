@@ -1,4 +1,4 @@
-package middleware_test
+package httpapi_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
@@ -30,9 +31,9 @@ func countingServer(t *testing.T, h http.Handler) (*httptest.Server, *atomic.Int
 	return srv, &n
 }
 
-// remoteService starts the service on a real cache with alice registered,
+// service starts the service on a real cache with alice registered,
 // and returns its URL, alice's token and a request counter.
-func remoteService(t *testing.T) (string, string, *atomic.Int64) {
+func service(t *testing.T) (string, string, *atomic.Int64) {
 	t.Helper()
 	h, c := newService(t)
 	token, err := c.Register("alice", "alice@example.org")
@@ -43,10 +44,10 @@ func remoteService(t *testing.T) (string, string, *atomic.Int64) {
 	return srv.URL + "/creds", token, n
 }
 
-func TestRemoteAnswers(t *testing.T) {
+func TestClientAnswers(t *testing.T) {
 	t.Parallel()
-	url, token, n := remoteService(t)
-	r, err := middleware.NewRemote(url+"/", middleware.RemoteConfig{TTL: -1})
+	url, token, n := service(t)
+	r, err := httpapi.NewClient(url+"/", httpapi.ClientConfig{TTL: -1})
 	require.NoError(t, err)
 	tests := []struct {
 		name, user, token string
@@ -79,7 +80,7 @@ func TestRemoteAnswers(t *testing.T) {
 	}
 }
 
-func TestRemoteFailsClosed(t *testing.T) {
+func TestClientFailsClosed(t *testing.T) {
 	t.Parallel()
 	const token = "46685257bdd640fb06671ad11c80317fa3b1799d"
 	accept := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -109,6 +110,8 @@ func TestRemoteFailsClosed(t *testing.T) {
 		{name: "verified without status", handler: answer(200, `{"message":"?","status":false,"verified":true}`)},
 		{name: "wrong types", handler: answer(200, `{"status":"true","verified":"true"}`)},
 		{name: "keys in other case", handler: answer(200, `{"message":"User verified","Status":true,"VERIFIED":true}`)},
+		{name: "message not a string", handler: answer(200, `{"message":null,"status":true,"verified":true}`)},
+		{name: "lone surrogate in a key", handler: answer(200, `{"message":"?","status":true,"verified":true,"verified\udc00":false}`)},
 		{name: "repeated verified", handler: answer(200, `{"message":"?","status":true,"verified":false,"verified":true}`)},
 		{name: "redirect is not followed", handler: http.RedirectHandler(elsewhere.URL+"/verify", http.StatusTemporaryRedirect)},
 		{name: "too slow", slow: true},
@@ -130,7 +133,7 @@ func TestRemoteFailsClosed(t *testing.T) {
 			if release != nil {
 				t.Cleanup(release) // before srv.Close, which waits for handlers
 			}
-			r, err := middleware.NewRemote(url, middleware.RemoteConfig{Timeout: 200 * time.Millisecond})
+			r, err := httpapi.NewClient(url, httpapi.ClientConfig{Timeout: 200 * time.Millisecond})
 			require.NoError(t, err)
 
 			ok, err := r.Verify("alice", token)
@@ -144,9 +147,10 @@ func TestRemoteFailsClosed(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "/private", nil)
 			req.Header.Set("X-Fixie-User", "alice")
 			req.Header.Set("X-Fixie-Token", token)
-			middleware.Auth(r)(protected(new(seen))).ServeHTTP(rec, req)
+			next := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("the request passed") })
+			middleware.Auth(r)(next).ServeHTTP(rec, req)
 			assert.Equal(t, http.StatusInternalServerError, rec.Code)
-			assert.Equal(t, failedBody, rec.Body.String())
+			assert.Equal(t, `{"message":"Credentials could not be verified"}`, rec.Body.String())
 		})
 	}
 	t.Cleanup(func() { assert.Zero(t, elsewhereHits.Load(), "the token was sent where a redirect pointed") })
@@ -165,10 +169,10 @@ func slowHandler() (h http.Handler, release func()) {
 	}), func() { close(released) }
 }
 
-func TestRemoteRemembersAcceptsOnly(t *testing.T) {
+func TestClientRemembersAcceptsOnly(t *testing.T) {
 	t.Parallel()
-	url, token, n := remoteService(t)
-	r, err := middleware.NewRemote(url, middleware.RemoteConfig{TTL: time.Hour})
+	url, token, n := service(t)
+	r, err := httpapi.NewClient(url, httpapi.ClientConfig{TTL: time.Hour})
 	require.NoError(t, err)
 
 	for range 3 {
@@ -193,10 +197,10 @@ func TestRemoteRemembersAcceptsOnly(t *testing.T) {
 	assert.Equal(t, int64(4), n.Load(), "another spelling of the token is the same pair")
 }
 
-func TestRemoteCancelledContext(t *testing.T) {
+func TestClientCancelledContext(t *testing.T) {
 	t.Parallel()
-	url, token, n := remoteService(t)
-	r, err := middleware.NewRemote(url, middleware.RemoteConfig{})
+	url, token, n := service(t)
+	r, err := httpapi.NewClient(url, httpapi.ClientConfig{})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -206,10 +210,10 @@ func TestRemoteCancelledContext(t *testing.T) {
 	assert.Zero(t, n.Load())
 }
 
-func TestRemoteConcurrent(t *testing.T) {
+func TestClientConcurrent(t *testing.T) {
 	t.Parallel()
-	url, token, _ := remoteService(t)
-	r, err := middleware.NewRemote(url, middleware.RemoteConfig{TTL: 20 * time.Millisecond, MaxEntries: 4})
+	url, token, _ := service(t)
+	r, err := httpapi.NewClient(url, httpapi.ClientConfig{TTL: 20 * time.Millisecond, MaxEntries: 4})
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for i := range 8 {
@@ -228,12 +232,12 @@ func TestRemoteConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-func TestNewRemoteRejectsBadConfig(t *testing.T) {
+func TestNewClientRejectsBadConfig(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
 		url  string
-		cfg  middleware.RemoteConfig
+		cfg  httpapi.ClientConfig
 	}{
 		{name: "no scheme", url: "creds.example.org"},
 		{name: "ftp", url: "ftp://creds.example.org"},
@@ -243,13 +247,13 @@ func TestNewRemoteRejectsBadConfig(t *testing.T) {
 		{name: "credentials", url: "https://u:p@creds.example.org/"},
 		{name: "unparsable", url: "http://[::1"},
 		{name: "unparsable with credentials", url: "http://u:p@[::1"},
-		{name: "negative timeout", url: "https://creds.example.org", cfg: middleware.RemoteConfig{Timeout: -1}},
-		{name: "negative max entries", url: "https://creds.example.org", cfg: middleware.RemoteConfig{MaxEntries: -1}},
+		{name: "negative timeout", url: "https://creds.example.org", cfg: httpapi.ClientConfig{Timeout: -1}},
+		{name: "negative max entries", url: "https://creds.example.org", cfg: httpapi.ClientConfig{MaxEntries: -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, err := middleware.NewRemote(tt.url, tt.cfg)
+			r, err := httpapi.NewClient(tt.url, tt.cfg)
 			assert.Error(t, err)
 			assert.Nil(t, r)
 			if err != nil {

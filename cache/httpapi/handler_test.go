@@ -1,4 +1,4 @@
-package middleware_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fixiecreds/fixiecreds/cache"
-	"github.com/fixiecreds/fixiecreds/middleware"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 )
 
 var tokenShape = regexp.MustCompile(`^[0-9a-f]{40}$`)
@@ -30,7 +30,7 @@ func newService(t *testing.T) (http.Handler, *cache.Cache) {
 	c, err := cache.New(filepath.Join(t.TempDir(), "creds"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
-	return middleware.Handler(c), c
+	return httpapi.Handler(c), c
 }
 
 // post sends body to path on h and returns the status and answer.
@@ -196,6 +196,7 @@ func TestHandlerBadInput(t *testing.T) {
 		{"field in other case", "/verify", `{"User":"alice","token":"ff"}`, in("Verify", `unknown field \"User\"`)},
 		{"lone high surrogate", "/register", `{"user":"a\ud800","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
 		{"lone low surrogate", "/register", `{"user":"a\udc00b","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
+		{"lone surrogate in a field name", "/register", `{"user\ud800":"a","email":"e@example.org"}`, in("Register", "a field name holds an unpaired UTF-16 surrogate escape")},
 		{"reversed pair", "/register", `{"user":"\udc00\ud800","email":"e@example.org"}`, in("Register", `field \"user\" holds an unpaired UTF-16 surrogate escape`)},
 	}
 	for _, tt := range tests {
@@ -276,7 +277,7 @@ func TestHandlerMethodsPathsAndLimits(t *testing.T) {
 		{name: "root", method: http.MethodPost, path: "/", wantCode: 404, wantAnswer: `{"message":"Not Found"}`},
 		{
 			name: "body too large", method: http.MethodPost, path: "/register",
-			body:     `{"user":"bob","email":"b@example.org","pad":"` + strings.Repeat("x", middleware.MaxRequestBody) + `"}`,
+			body:     `{"user":"bob","email":"b@example.org","pad":"` + strings.Repeat("x", httpapi.MaxRequestBody) + `"}`,
 			wantCode: 413, wantAnswer: `{"message":"Request body too large"}`,
 		},
 	}
@@ -353,5 +354,5 @@ func TestHandlerMounted(t *testing.T) {
 
 func TestHandlerNilCachePanics(t *testing.T) {
 	t.Parallel()
-	assert.Panics(t, func() { middleware.Handler(nil) })
+	assert.Panics(t, func() { httpapi.Handler(nil) })
 }

@@ -1,4 +1,4 @@
-package middleware_test
+package httpapi_test
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
@@ -119,7 +120,7 @@ func TestNoTokenLeaks(t *testing.T) {
 	s.err("verify broken", err)
 
 	// The service.
-	srv := httptest.NewServer(http.StripPrefix("/creds", middleware.Handler(c)))
+	srv := httptest.NewServer(http.StripPrefix("/creds", httpapi.Handler(c)))
 	defer srv.Close()
 	post := func(path, body string) (int, string) {
 		resp, err := http.Post(srv.URL+"/creds/"+path, "application/json", strings.NewReader(body))
@@ -206,24 +207,24 @@ func TestNoTokenLeaks(t *testing.T) {
 	})
 	s.exposed = append(s.exposed, "headers seen by the application: "+echoed.String())
 
-	// The remote verifier, against the service, and against no service.
-	remote, err := middleware.NewRemote(srv.URL+"/creds", middleware.RemoteConfig{})
+	// The client, against the service, and against no service.
+	client, err := httpapi.NewClient(srv.URL+"/creds", httpapi.ClientConfig{})
 	require.NoError(t, err)
-	ok, err = remote.Verify("alice", alice)
+	ok, err = client.Verify("alice", alice)
 	require.NoError(t, err)
 	require.True(t, ok)
 	for _, tok := range []string{bob, alice + "zz"} {
-		_, err = remote.Verify("alice", tok)
-		s.err("remote", err)
+		_, err = client.Verify("alice", tok)
+		s.err("client", err)
 	}
-	_, err = remote.Verify("broken", alice)
+	_, err = client.Verify("broken", alice)
 	require.Error(t, err)
-	s.err("remote broken", err)
-	gone, err := middleware.NewRemote("http://127.0.0.1:1", middleware.RemoteConfig{})
+	s.err("client broken", err)
+	gone, err := httpapi.NewClient("http://127.0.0.1:1", httpapi.ClientConfig{})
 	require.NoError(t, err)
 	_, err = gone.Verify("alice", alice)
 	require.Error(t, err)
-	s.err("remote unreachable", err)
+	s.err("client unreachable", err)
 
 	assert.Contains(t, logBuf.String(), "result=accepted", "the log holds the outcomes")
 	assert.Contains(t, logBuf.String(), "level=DEBUG")
