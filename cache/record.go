@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/fixiecreds/fixiecreds/cache/internal/pyjson"
 )
@@ -93,8 +91,8 @@ func decodeRecordJSON(data []byte) (e entry, hashHex string, err error) {
 	return e, hashHex, nil
 }
 
-// scanRecord reads a record that is one JSON object whose values are all
-// strings of ASCII, with keys free of escapes, as records are written. It
+// scanRecord reads a record that is one flat JSON object of ASCII
+// strings, as records are written, in one pass (see pyjson.ScanFlat). It
 // reports false for anything else, which decodeRecordJSON then reads, or
 // refuses. The name and the email share one allocation; hashHex is a part
 // of data.
@@ -105,146 +103,29 @@ func scanRecord(data []byte) (e entry, hashHex []byte, ok bool) {
 		name, mail [2]int // where each is in text
 		found      int    // bit 0: user, 1: email, 2: hashed_token
 	)
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
-		return entry{}, nil, false
-	}
-	i = skipSpace(data, i+1)
-	for {
-		key, next, ok := rawString(data, i)
-		if !ok || bytes.IndexByte(key, '\\') >= 0 {
-			return entry{}, nil, false
-		}
-		i = skipSpace(data, next)
-		if i >= len(data) || data[i] != ':' {
-			return entry{}, nil, false
-		}
-		value, next, ok := rawString(data, skipSpace(data, i+1))
-		if !ok {
-			return entry{}, nil, false
-		}
-		i = skipSpace(data, next)
+	ok = pyjson.ScanFlat(data, func(key, value []byte) bool {
+		var ok bool
 		switch string(key) {
 		case "user":
 			name[0] = len(text)
-			text, ok = appendUnquoted(text, value)
+			text, ok = pyjson.AppendUnquoted(text, value)
 			name[1], found = len(text), found|1
 		case "email":
 			mail[0] = len(text)
-			text, ok = appendUnquoted(text, value)
+			text, ok = pyjson.AppendUnquoted(text, value)
 			mail[1], found = len(text), found|2
 		case "hashed_token":
-			hashHex, found = value, found|4
-		}
-		if !ok {
-			return entry{}, nil, false
-		}
-		if i < len(data) && data[i] == ',' {
-			i = skipSpace(data, i+1)
-			continue
-		}
-		if i >= len(data) || data[i] != '}' || skipSpace(data, i+1) != len(data) || found != 7 {
-			return entry{}, nil, false
-		}
-		all := string(text)
-		return entry{user: all[name[0]:name[1]], email: all[mail[0]:mail[1]]}, hashHex, true
-	}
-}
-
-// skipSpace returns the index of the first byte at or after i that is not
-// JSON whitespace.
-func skipSpace(data []byte, i int) int {
-	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// rawString returns the contents of the JSON string starting at data[i],
-// escapes and all, and the index after its closing quote. It reports
-// false if there is no string there, or if it holds a control character
-// or a byte that is not ASCII (left to the general path).
-func rawString(data []byte, i int) ([]byte, int, bool) {
-	if i >= len(data) || data[i] != '"' {
-		return nil, 0, false
-	}
-	for j := i + 1; j < len(data); j++ {
-		switch c := data[j]; {
-		case c == '"':
-			return data[i+1 : j], j + 1, true
-		case c == '\\':
-			j++
-		case c < ' ' || c >= utf8.RuneSelf:
-			return nil, 0, false
-		}
-	}
-	return nil, 0, false
-}
-
-// appendUnquoted appends the string raw holds, its escapes decoded as
-// encoding/json decodes them (a lone surrogate as U+FFFD), to b.
-func appendUnquoted(b, raw []byte) ([]byte, bool) {
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' {
-			b = append(b, c)
-			continue
-		}
-		if i+1 >= len(raw) {
-			return b, false
-		}
-		i++
-		switch raw[i] {
-		case '"', '\\', '/':
-			b = append(b, raw[i])
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r, ok := hex4(raw, i+1)
-			if !ok {
-				return b, false
-			}
-			i += 4
-			if utf16.IsSurrogate(r) {
-				if lo, ok := hex4(raw, i+3); ok && i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
-					if dec := utf16.DecodeRune(r, lo); dec != utf8.RuneError {
-						r = dec
-						i += 6
-					} else {
-						r = utf8.RuneError
-					}
-				} else {
-					r = utf8.RuneError
-				}
-			}
-			b = utf8.AppendRune(b, r)
+			// Hex digits need no escape; one written with escapes is
+			// left to encoding/json.
+			hashHex, found, ok = value, found|4, bytes.IndexByte(value, '\\') < 0
 		default:
-			return b, false
+			ok = true
 		}
+		return ok
+	})
+	if !ok || found != 7 {
+		return entry{}, nil, false
 	}
-	return b, true
-}
-
-// hex4 returns the value of the four hex digits at s[i:].
-func hex4(s []byte, i int) (rune, bool) {
-	if i+4 > len(s) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range s[i : i+4] {
-		v := hexValue[c]
-		if v == 0xff {
-			return 0, false
-		}
-		r = r<<4 | rune(v)
-	}
-	return r, true
+	all := string(text)
+	return entry{user: all[name[0]:name[1]], email: all[mail[0]:mail[1]]}, hashHex, true
 }

@@ -16,6 +16,10 @@
 // and spelled exactly, no unpaired UTF-16 surrogate escape in a key.
 // [String] and [Bool] read its values with the same strictness: a string
 // must be a string (not null), free of unpaired surrogate escapes.
+// [ScanFlat] and [AppendUnquoted] read, in one pass and without
+// allocating, the one shape every record file has (a flat object of
+// ASCII strings), exactly as encoding/json reads it; anything else is
+// left to encoding/json.
 //
 // # Example
 //

@@ -3,6 +3,7 @@ package pyjson_test
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"testing"
 
 	"github.com/fixiecreds/fixiecreds/cache/internal/pyjson"
@@ -85,6 +86,40 @@ func FuzzString(f *testing.F) {
 		again, err := pyjson.String(pyjson.AppendString(nil, s))
 		if err != nil || again != s {
 			t.Fatalf("%q written and read back as %q, %v", s, again, err)
+		}
+	})
+}
+
+// FuzzScanFlat checks that every text ScanFlat takes is a JSON object of
+// strings that encoding/json reads to the same keys and values, the last
+// of a repeated key winning in both.
+func FuzzScanFlat(f *testing.F) {
+	for _, seed := range []string{
+		`{"email":"a@b.org","hashed_token":"eb28","user":"\u540d\u524d"}`,
+		` {"a" : "x\ud834\udd1e" ,"b":"\udd1e\/\t","a":"y"}` + "\n",
+		`{"a":"\u00"}`, `{"a":"\0"}`, `{"a":1}`, `{}`, `{"a":"b",}`, `["a"]`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		scanned := map[string]string{}
+		ok := pyjson.ScanFlat(data, func(key, value []byte) bool {
+			text, ok := pyjson.AppendUnquoted(nil, value)
+			if !ok {
+				t.Fatalf("ScanFlat gave a value AppendUnquoted refuses: %q", value)
+			}
+			scanned[string(key)] = string(text)
+			return true
+		})
+		if !ok {
+			return
+		}
+		var want map[string]string
+		if err := json.Unmarshal(data, &want); err != nil {
+			t.Fatalf("ScanFlat took %q, which encoding/json refuses: %v", data, err)
+		}
+		if !maps.Equal(scanned, want) {
+			t.Fatalf("ScanFlat read %q as %q; encoding/json: %q", data, scanned, want)
 		}
 	})
 }
