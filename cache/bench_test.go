@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -206,4 +207,68 @@ func BenchmarkOpen100k(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(heap)/1024, "heap-KiB")
+}
+
+// BenchmarkMemoryPerUser caches users with 250-byte names and 254-byte
+// emails, the longest there are, and reports the heap each one holds
+// (heap-B/user), measured after a collection.
+func BenchmarkMemoryPerUser(b *testing.B) {
+	const n = 20_000
+	dir := b.TempDir()
+	email := strings.Repeat("e", 64) + "@" + strings.Repeat("d", 189)
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%0250d", i)
+		rec := encodeRecord(User{User: names[i], Email: email, HashedToken: ffHash})
+		if err := writeFileAt(dir, names[i], rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var perUser float64
+	for b.Loop() {
+		c := newTestCacheIn(b, dir)
+		waitFor(b, "the watch", c.memo.trusted.Load)
+		before := heapInUse()
+		for _, name := range names {
+			if ok, err := c.Verify(name, "ff"); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+		if users, _ := c.memo.sizes(); users != n {
+			b.Fatalf("%d users cached, want %d", users, n)
+		}
+		perUser = float64(heapInUse()-before) / n
+		c.Close()
+	}
+	b.ReportMetric(perUser, "heap-B/user")
+}
+
+// BenchmarkUnknownFlood verifies a million distinct unknown names, each
+// read from the directory once, and reports how much the heap grew
+// (heap-MiB), measured after a collection: the names cached as unknown
+// are bounded, whatever the flood.
+func BenchmarkUnknownFlood(b *testing.B) {
+	const n = 1_000_000
+	var grown float64
+	for b.Loop() {
+		c := newTestCache(b)
+		waitFor(b, "the watch", c.memo.trusted.Load)
+		before := heapInUse()
+		for i := range n {
+			if _, err := c.Verify(fmt.Sprintf("%0250d", i), "ff"); err != ErrNotRegistered {
+				b.Fatal(err)
+			}
+		}
+		grown = float64(heapInUse()-before) / (1 << 20)
+		c.Close()
+	}
+	b.ReportMetric(grown, "heap-MiB")
+}
+
+// heapInUse returns the bytes of heap in use after a collection.
+func heapInUse() int64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapInuse)
 }

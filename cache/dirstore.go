@@ -12,7 +12,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -51,13 +50,13 @@ type dirStore struct {
 	// trusted past the poll interval.
 	networkFS func(dir string) (string, bool)
 
-	// While a watch reports changes, reads go through the directory kept
-	// open in held: the watch tells when the path stops naming it, and
-	// then closes it. Otherwise each read opens the directory anew.
-	reporting atomic.Int32 // watches of this store now reporting
-	heldMu    sync.RWMutex
-	held      *os.File
-	heldFD    int
+	// While a watch reports changes, reads go through the directory it
+	// watches, kept open in held: the watch tells when the path stops
+	// naming it, and then closes it. Otherwise each read opens the
+	// directory anew.
+	heldMu sync.RWMutex
+	held   *os.File
+	heldFD int
 }
 
 // errNotRegular and errTooLarge refuse what is at a record's name.
@@ -111,19 +110,10 @@ func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
 }
 
 // readHeld reads the user's record through the directory held open, if
-// a watch reports and the record is a regular file with no symbolic link
-// on its name; handled is false when it could not (os.Root then reads
-// it).
+// there is one and the record is a regular file with no symbolic link on
+// its name; handled is false when it could not (os.Root then reads it).
 func (s *dirStore) readHeld(user string) (rec Record, handled bool, err error) {
-	if s.reporting.Load() == 0 {
-		return Record{}, false, nil
-	}
 	s.heldMu.RLock()
-	if s.held == nil {
-		s.heldMu.RUnlock()
-		s.hold()
-		s.heldMu.RLock()
-	}
 	defer s.heldMu.RUnlock()
 	if s.held == nil {
 		return Record{}, false, nil
@@ -142,15 +132,20 @@ func (s *dirStore) readHeld(user string) (rec Record, handled bool, err error) {
 	return Record{Data: data, Version: digest(data), PollOnly: nlink > 1}, true, nil
 }
 
-// hold opens the directory for readHeld, if a watch still reports.
-func (s *dirStore) hold() {
+// hold keeps the directory watched open for readHeld, if the path still
+// names it; a watch calls it when it starts reporting.
+func (s *dirStore) hold(watched os.FileInfo) {
 	s.heldMu.Lock()
 	defer s.heldMu.Unlock()
-	if s.held != nil || s.reporting.Load() == 0 {
+	if s.held != nil {
 		return
 	}
 	d, fd, err := openDir(s.dir)
 	if err != nil {
+		return
+	}
+	if fi, err := d.Stat(); err != nil || !fi.IsDir() || !os.SameFile(fi, watched) {
+		d.Close()
 		return
 	}
 	s.held, s.heldFD = d, fd
