@@ -1,0 +1,2 @@
+// Package etcdstore keeps fixie credentials in etcd.
+package etcdstore
