@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -161,3 +162,5 @@ func verifies(c *cache.Cache, user, token string, timeout time.Duration) (bool, 
 	defer cancel()
 	return c.VerifyContext(ctx, user, token)
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
