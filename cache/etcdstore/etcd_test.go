@@ -64,6 +64,16 @@ func startEtcd(dir string, clientPort, peerPort int) (*etcdServer, error) {
 	return s, s.start()
 }
 
+// newEtcd starts a server for the test alone, stopped at its end, after
+// the clients that the test makes later.
+func newEtcd(t *testing.T) *etcdServer {
+	t.Helper()
+	srv, err := startEtcd(t.TempDir(), freePort(), freePort())
+	require.NoError(t, err)
+	t.Cleanup(srv.stop)
+	return srv
+}
+
 func (s *etcdServer) start() error {
 	cfg := embed.NewConfig()
 	cfg.Dir = s.dir
