@@ -115,6 +115,9 @@ func (s *etcdServer) stop() {
 
 func (s *etcdServer) endpoint() string { return s.clientURL.Host }
 
+// etcdEndpoint returns the address of the etcd that the tests share.
+func etcdEndpoint() string { return shared.endpoint() }
+
 // freePort returns a loopback TCP port that was free a moment ago.
 func freePort() int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

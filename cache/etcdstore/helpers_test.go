@@ -112,6 +112,17 @@ func (f *spy) waitReporting(t testing.TB, on bool) {
 	waitFor(t, "Reporting("+map[bool]string{true: "true", false: "false"}[on]+")", func() bool { return f.reporting() == on })
 }
 
+// waitChanged waits for a report, after position mark, that user (or
+// everything) may have changed.
+func (f *spy) waitChanged(t testing.TB, mark int, user string) {
+	t.Helper()
+	waitFor(t, "a change of "+user, func() bool {
+		return slices.ContainsFunc(f.since(mark), func(c feedCall) bool {
+			return c.kind == "all" || c.kind == "changed" && c.user == user
+		})
+	})
+}
+
 // spied is a store whose Watch hands its feed's calls to a spy first.
 type spied struct {
 	cache.Store

@@ -15,26 +15,36 @@ import (
 	"github.com/fixiecreds/fixiecreds/cache"
 )
 
+const (
+	// catchUp is how long after creating a watch that resumes from a
+	// past revision the heartbeat waits before its first progress
+	// request: etcd sends such a watch what it missed every 100 ms, and
+	// drops progress requests until it has.
+	catchUp = 200 * time.Millisecond
+
+	// maxProgressWait bounds the wait to hand a progress request to
+	// clientv3, which blocks while it reconnects the stream.
+	maxProgressWait = 20 * time.Millisecond
+)
+
 // Watch implements [cache.Store]: one etcd watch on the prefix, and a
 // heartbeat that tells whether it still reports every change. See the
 // package documentation, "The feed and its heartbeat", for how.
 //
-// The watch has a clientv3.Watcher of its own on the Store's client, so
-// that its progress requests and responses share a gRPC stream with no
-// other watch. Stop cancels the watch, waits until the last call to feed
-// has returned, and closes that Watcher; it never closes the client. Stop
-// may be called more than once.
+// The watch has a clientv3.Watcher of its own on the Store's client.
+// Stop cancels the watch, waits until the last call to feed has
+// returned, and closes that Watcher, which ends the gRPC streams it
+// opened; it never closes the client. Stop may be called more than once.
 func (s *Store) Watch(feed cache.Feed, poll time.Duration) (stop func()) {
 	// WithRequireLeader: a member cut off from the rest of its cluster
 	// ends the watch with ErrNoLeader rather than keep it open and
 	// silent.
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(context.Background()))
-	beat := max(poll/4, time.Millisecond)
 	w := &watch{
 		s:       s,
 		feed:    feed,
 		poll:    poll,
-		beat:    beat,
+		beat:    max(poll/4, time.Millisecond),
 		ctx:     ctx,
 		watcher: clientv3.NewWatcher(s.client),
 		log:     logger(s.client).With(zap.String("prefix", s.prefix)),
@@ -72,45 +82,46 @@ type watch struct {
 	sess *session // the etcd watch; nil between one and the next
 
 	// lastRev: every change up to this revision has been reported to
-	// the feed; 0 before the first watch is created, and after a
-	// compaction, when the next watch starts at the current revision.
+	// the feed. 0 before the first watch is created, and after a
+	// compaction: the next watch then starts at the current revision.
 	lastRev int64
 
 	// confirmed: every change committed before this moment has been
-	// reported; the deadline fires when it is poll-beat old.
+	// reported. The deadline fires when it is poll-beat/2 old.
 	confirmed time.Time
 	deadline  *time.Timer
 	reporting bool
-
-	// probe is when the unanswered progress request of the session was
-	// sent, zero if none is. Only one is ever outstanding, so that an
-	// answer tells which moment it vouches for.
-	probe time.Time
-
-	// tainted: a progress request of the session went unanswered for a
-	// beat. It may still be answered, and that answer cannot be told
-	// from the answer to a later request: from then on the session is
-	// confirmed by linearizable reads only, its progress responses
-	// serving to advance lastRev.
-	tainted bool
+	lost      bool // the feed stopped reporting at least once
 
 	reading bool    // a linearizable read is in flight
-	barrier barrier // its result, waiting for lastRev to reach it
+	barrier barrier // the latest read's result, until lastRev reaches it
 
 	clientGone bool // the client was closed: nothing more to try
 }
 
 // session is one etcd watch on the prefix, on a gRPC stream of its own.
 type session struct {
-	ctx    context.Context // carries the session's own stream key
-	cancel context.CancelFunc
-	events clientv3.WatchChan // nil until etcd has created the watch
-	fresh  bool               // starts at the current revision: lastRev unknown
-	heard  bool               // got a response since the deadline last fired
+	ctx     context.Context // carries the key of the session's stream
+	cancel  context.CancelFunc
+	events  clientv3.WatchChan // nil until etcd has created the watch
+	fresh   bool               // starts at the current revision: lastRev unknown
+	heard   bool               // got a response since the deadline last fired
+	created time.Time
 
-	// caughtUp: from then on, etcd has probably caught the watch up to
-	// the current revision, and answers progress requests; see onTick.
-	caughtUp time.Time
+	// probe is when the unanswered progress request was sent, zero if
+	// none is: only one is outstanding at a time, so that an answer
+	// tells which moment it vouches for.
+	probe time.Time
+	// firstProbe: the first progress request waits until then (see
+	// catchUp).
+	firstProbe time.Time
+
+	// tainted: a progress request went unanswered for a beat. It may yet
+	// be answered, and that answer could not be told from the answer to
+	// a later request: from then on the session's progress responses
+	// only move lastRev, reads vouch for moments, and the session is
+	// replaced after a poll interval.
+	tainted time.Time
 }
 
 // created hands run the channel of a session's watch.
@@ -144,7 +155,7 @@ func (w *watch) run(exited chan<- struct{}) {
 	defer w.endSession()
 	tick := time.NewTicker(w.beat)
 	defer tick.Stop()
-	w.deadline = time.NewTimer(w.poll - w.beat)
+	w.deadline = time.NewTimer(w.poll - w.beat/2)
 	defer w.deadline.Stop()
 	clientDone := w.s.client.Ctx().Done()
 
@@ -170,17 +181,20 @@ func (w *watch) run(exited chan<- struct{}) {
 		case <-clientDone:
 			clientDone = nil
 			w.clientGone = true
-			w.log.Warn("etcdstore: client closed; the change feed has stopped")
-			w.lose()
+			w.lose("client closed")
+			w.endSession()
 		}
 	}
 }
 
-// startSession starts a watch from the revision after lastRev, or from
-// the current revision if lastRev is unknown. etcd answers with the
-// changes since lastRev, if it still has them, before the new ones.
-// clientv3 returns the watch's channel only once etcd has created it,
-// which it may never do while the connection is down: a helper waits.
+// startSession starts a watch from lastRev, or from the current revision
+// if lastRev is unknown. etcd first sends what changed since lastRev, if
+// it still has it; the changes of lastRev itself come twice, which does
+// no harm. A watch from the revision after lastRev would, while nothing
+// is written, start in etcd's future, where etcd answers no progress
+// request. clientv3 returns a watch's channel only once etcd has created
+// it, which it may never do while the connection is down: a helper
+// waits.
 func (w *watch) startSession() {
 	// A distinct metadata value makes clientv3 open a gRPC stream for
 	// this session alone, so that no answer to an earlier session's
@@ -190,9 +204,9 @@ func (w *watch) startSession() {
 	sess := &session{ctx: ctx, cancel: cancel, fresh: w.lastRev == 0}
 	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithCreatedNotify()}
 	if !sess.fresh {
-		opts = append(opts, clientv3.WithRev(w.lastRev+1))
+		opts = append(opts, clientv3.WithRev(w.lastRev))
 	}
-	w.sess, w.probe, w.tainted = sess, time.Time{}, false
+	w.sess = sess
 	w.helpers.Go(func() {
 		events := w.watcher.Watch(ctx, w.s.prefix, opts...)
 		select {
@@ -208,60 +222,58 @@ func (w *watch) endSession() {
 		w.sess.cancel()
 		w.sess = nil
 	}
-	w.probe, w.tainted = time.Time{}, false
 }
 
 func (w *watch) onCreated(c created) {
-	if c.sess != w.sess {
-		return // a session ended before etcd created its watch
-	}
-	w.sess.events = c.events
+	if c.sess == w.sess {
+		w.sess.events = c.events
+	} // else a session ended before etcd created its watch
 }
 
 // onResponse handles one response of the session's watch, or its end.
 func (w *watch) onResponse(resp clientv3.WatchResponse, ok bool) {
-	w.sess.heard = true
+	sess := w.sess
+	sess.heard = true
 	switch {
 	case !ok:
-		// The watch ended without saying why: clientv3 was closed.
-		w.lose()
+		// clientv3 ended the watch without saying why.
+		w.lose("watch ended")
 		w.endSession()
 	case resp.CompactRevision != 0:
-		// The changes after lastRev are gone: drop every entry (once
-		// the next watch is created) and start from the current
-		// revision.
+		// The changes after lastRev are gone: every entry is dropped
+		// once the next watch, from the current revision, is created.
 		w.log.Warn("etcdstore: revisions since the last change seen were compacted; dropping every cached record",
 			zap.Int64("last_seen", w.lastRev), zap.Int64("compacted", resp.CompactRevision))
-		w.lose()
+		w.lose("compacted")
 		w.endSession()
 		w.lastRev = 0
 		if !w.clientGone {
 			w.startSession()
 		}
 	case resp.Err() != nil:
-		// ErrNoLeader, a permission revoked, the client closing: the
-		// next beat tries again.
-		w.log.Debug("etcdstore: watch ended; starting it again", zap.Error(resp.Err()))
-		w.lose()
+		// ErrNoLeader, a permission revoked: the next beat tries again.
+		w.log.Debug("etcdstore: watch ended", zap.Error(resp.Err()))
+		w.lose("watch ended")
 		w.endSession()
 	case resp.Created:
-		if w.sess.fresh {
-			// Every change up to the watch's start is covered by
-			// dropping every entry.
+		sess.created = time.Now()
+		if sess.fresh {
+			// Every change up to the watch's start is reported by
+			// dropping every entry. etcd answers progress requests on
+			// such a watch at once.
 			w.lastRev = resp.Header.Revision
 			w.feed.ChangedAll()
 			w.sendProbe()
 			return
 		}
-		// etcd drops progress requests until it has sent the changes
-		// since lastRev, which it does every 100 ms.
-		w.sess.caughtUp = time.Now().Add(w.beat / 2)
+		sess.firstProbe = sess.created.Add(catchUp)
+		w.startRead()
 	case resp.IsProgressNotify():
-		if !w.probe.IsZero() && !w.tainted {
-			// Sent on this session's stream, which has only this
-			// request outstanding: the answer is to it.
-			at := w.probe
-			w.probe = time.Time{}
+		if !sess.probe.IsZero() && sess.tainted.IsZero() {
+			// This session's stream has had only this request
+			// outstanding: the answer is to it.
+			at := sess.probe
+			sess.probe = time.Time{}
 			w.advance(resp.Header.Revision)
 			w.confirm(at)
 			return
@@ -306,70 +318,81 @@ func (w *watch) confirm(at time.Time) {
 	}
 	if at.After(w.confirmed) {
 		w.confirmed = at
-		w.deadline.Reset(time.Until(at.Add(w.poll - w.beat)))
+		w.deadline.Reset(time.Until(at.Add(w.poll - w.beat/2)))
 	}
 	if !w.reporting {
 		w.reporting = true
 		w.feed.Reporting(true)
-		w.log.Info("etcdstore: change feed reporting")
+		if w.lost {
+			w.log.Info("etcdstore: change feed reporting again")
+		}
 	}
 }
 
 // lose tells the feed that changes may go unreported.
-func (w *watch) lose() {
+func (w *watch) lose(why string) {
 	if w.reporting {
 		w.reporting = false
+		w.lost = true
 		w.feed.Reporting(false)
 		w.log.Warn("etcdstore: change feed lost; cached records are trusted for the poll interval only",
-			zap.Duration("poll", w.poll))
+			zap.String("reason", why), zap.Duration("poll", w.poll))
 	}
 }
 
-// onTick is the heartbeat. With no session, it starts one. On a session
-// whose progress requests are answered, it sends one if none is
-// outstanding. Once one goes unanswered for a beat (etcd drops progress
-// requests while the watch catches up; a connection may have died), it
-// reads linearizably each beat, and asks for progress to move lastRev up
-// to what the read returns.
+// onTick is the heartbeat. With no session, it starts one. On a session,
+// it sends a progress request if none is outstanding; once one has gone
+// unanswered for a beat (etcd drops progress requests while it catches a
+// watch up; a connection may have died), it asks for progress each beat
+// to move lastRev up, and replaces the session after a poll interval.
+// Whenever nothing has vouched for the last two beats, it reads.
 func (w *watch) onTick() {
+	sess := w.sess
 	switch {
 	case w.clientGone:
-	case w.sess == nil:
+		return
+	case sess == nil:
 		w.startSession()
-	case w.sess.events == nil:
-		// etcd has not created the watch yet; the deadline bounds the
-		// wait.
-	case !w.tainted && w.probe.IsZero():
-		if time.Now().After(w.sess.caughtUp) {
+		return
+	case sess.events == nil:
+		return // etcd has not created the watch yet; the deadline bounds the wait
+	case !sess.tainted.IsZero():
+		if time.Since(sess.tainted) >= w.poll && time.Since(w.confirmed) < 2*w.beat {
+			// Caught up: a new session, from lastRev, will have its
+			// progress requests answered.
+			w.endSession()
+			w.startSession()
+			return
+		}
+		w.requestProgress()
+	case sess.probe.IsZero():
+		if time.Now().After(sess.firstProbe) {
 			w.sendProbe()
 		}
-	case !w.tainted && time.Since(w.probe) < w.beat:
-	default:
-		w.tainted = true
+	case time.Since(sess.probe) >= w.beat:
+		sess.tainted = time.Now()
 		w.requestProgress()
+	}
+	if time.Since(w.confirmed) >= 2*w.beat {
 		w.startRead()
 	}
 }
 
-// sendProbe sends a progress request, to be answered with the revision up
-// to which every change has been sent on the session.
+// sendProbe sends a progress request whose answer vouches for the moment
+// it was sent.
 func (w *watch) sendProbe() {
-	if w.tainted || !w.probe.IsZero() {
-		return
-	}
 	at := time.Now()
 	if w.requestProgress() {
-		w.probe = at
+		w.sess.probe = at
 	}
 }
 
 // requestProgress asks etcd to send, on the session's stream, the
 // revision up to which it has sent every change. etcd answers only once
-// the watch has caught up.
+// it has caught the watch up.
 func (w *watch) requestProgress() bool {
-	// The session's context is the key of its stream; clientv3 blocks
-	// while the stream reconnects.
-	ctx, cancel := context.WithTimeout(w.sess.ctx, w.beat/2)
+	// The session's context is the key of its stream.
+	ctx, cancel := context.WithTimeout(w.sess.ctx, min(w.beat/4, maxProgressWait))
 	defer cancel()
 	return w.watcher.RequestProgress(ctx) == nil
 }
@@ -411,12 +434,13 @@ func (w *watch) onRead(r readResult) {
 	w.advance(0)
 }
 
-// onDeadline fires when nothing has confirmed the feed for poll-beat:
-// the feed stops reporting, and a session that has been silent meanwhile
-// is replaced by one that resumes from lastRev. One that was heard (it
-// may be catching up on many changes) is given another poll.
+// onDeadline fires when nothing has vouched for the feed for
+// poll-beat/2: the feed stops reporting, and a session that has been
+// silent meanwhile is replaced by one that resumes from lastRev. One that
+// was heard (it may be catching up on many changes) is given another
+// poll interval.
 func (w *watch) onDeadline() {
-	w.lose()
+	w.lose("heartbeat unanswered")
 	w.deadline.Reset(w.poll)
 	if w.sess == nil || w.clientGone {
 		return
@@ -425,7 +449,7 @@ func (w *watch) onDeadline() {
 		w.sess.heard = false
 		return
 	}
-	w.log.Debug("etcdstore: watch silent; starting it again", zap.Int64("from", w.lastRev+1))
+	w.log.Debug("etcdstore: watch silent; starting it again", zap.Int64("from", w.lastRev))
 	w.endSession()
 	w.startSession()
 }
