@@ -46,36 +46,43 @@
 // Each [Store.Watch] (one per Cache) keeps one etcd watch on the prefix,
 // on a gRPC stream of its own, and reports each changed key to the cache,
 // which drops that user's entry. It remembers the last revision up to
-// which it has reported every change, and when a watch ends it starts the
-// next from the revision after: etcd then replays what happened in
-// between, and nothing is missed. If etcd no longer has those revisions
-// (they were compacted), the cache drops every entry and the watch starts
-// again from the current revision.
+// which it has reported every change. When a watch ends, the next starts
+// from that revision: etcd replays what happened since, and nothing is
+// missed. (The changes of that one revision come twice, which does no
+// harm; etcd would answer no progress request on a watch from the
+// revision after, which does not exist yet while nothing is written.) If
+// etcd no longer has those revisions (they were compacted), the cache
+// drops every entry and the watch starts again from the current
+// revision.
 //
-// A connection can also die without an error: a watch then goes silent,
-// and silence looks like a quiet prefix. So the watch keeps a heartbeat,
-// every quarter of the poll interval ([cache.WithPollInterval], 1 s by
-// default): it asks etcd for a progress notification, which says up to
-// which revision every change has been sent, and which vouches for the
-// moment the request was sent. One request is outstanding at a time.
-// etcd drops such requests while a watch catches up; when one goes
-// unanswered for a beat, the watch confirms itself instead with a
-// linearizable read each beat, whose revision, once the watch has reported
-// up to it, vouches for the moment the read was sent. When nothing has
-// vouched for the last three quarters of the poll interval, the feed stops
-// reporting, so the cache trusts an entry for at most the poll interval
-// from then on; and a watch that has been silent meanwhile is replaced by
-// one that resumes from the last revision seen. A token revoked elsewhere
-// thus stops working on a server cut off from etcd within twice the poll
-// interval, one in the tests. Once a watch vouches for the present
-// again, the feed reports again.
+// A connection can also die without an error: the watch then goes
+// silent, and silence looks like a quiet prefix. So each watch keeps a
+// heartbeat, every quarter of the poll interval ([cache.WithPollInterval],
+// 1 s by default). It asks etcd for a progress notification, which tells
+// the revision up to which every change has been sent, and so vouches for
+// the moment the request left; one request is outstanding at a time, so
+// that an answer is known to be to it. etcd drops such requests while it
+// catches a watch up. Whenever nothing has vouched for two beats, the
+// heartbeat reads linearizably instead: the read's revision, once the
+// watch has reported up to it, vouches for the moment the read left. A
+// watch whose progress request went unanswered for a beat has its later
+// answers trusted for their revision only, and is replaced once it has
+// caught up.
+//
+// When nothing has vouched for seven eighths of the poll interval, the
+// feed stops reporting, so that the cache trusts an entry for at most the
+// poll interval from then on, and a watch that has been silent meanwhile
+// is replaced by one that resumes from the last revision seen. A token
+// revoked elsewhere thus stops working on a server cut off from etcd
+// within twice the poll interval (about one in the tests). Once something
+// vouches for the present again, the feed reports again.
 //
 // The watch is made with clientv3.WithRequireLeader: an etcd member cut
 // off from the rest of its cluster ends it, and it starts again, maybe on
-// another member. The heartbeat costs one small message each way per beat
-// and watch, and a read per beat while a watch catches up. Log lines about
-// the feed (lost, reporting again, a compaction) go to the client's
-// logger.
+// another member. The heartbeat costs a small message each way per beat
+// and watch; it reads only while a watch catches up or its progress
+// requests go unanswered. Log lines about the feed (lost, reporting
+// again, a compaction) go to the client's logger.
 //
 // # Outages
 //

@@ -2,6 +2,7 @@ package etcdstore_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,6 +100,61 @@ func TestFeedResumes(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"alice", "bob"}, changed)
+}
+
+// TestFeedBusy: while keys outside the prefix change all the time, so
+// that etcd's revision moves on with nothing to report, a watch cut off
+// while many keys under the prefix change catches up on all of them and
+// reports again. Only progress notifications can tell it that it has
+// caught up with the revisions that are not its own.
+func TestFeedBusy(t *testing.T) {
+	t.Parallel()
+	prefix := newPrefix(t)
+	p := newProxy(t, shared.endpoint())
+	s := newStore(t, p.addr(), prefix)
+	other := newStore(t, shared.endpoint(), prefix)
+	busy := newClient(t, shared.endpoint())
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			busy.Put(bg(), prefix[:len(prefix)-1]+"-busy/k", itoa(int64(i)))
+		}
+	})
+	defer wg.Wait()
+	defer close(done)
+
+	f := &spy{}
+	stop := s.Watch(f, 200*time.Millisecond)
+	defer stop()
+	f.waitReporting(t, true)
+	cut := f.mark()
+	p.Cut()
+	f.waitReporting(t, false)
+	const n = 500
+	for i := range n {
+		require.NoError(t, other.Put(bg(), "u"+itoa(int64(i)), []byte("x")))
+	}
+	p.Restore()
+	f.waitReporting(t, true)
+	calls := f.since(cut)
+	back := slices.IndexFunc(calls, func(c feedCall) bool { return c.kind == "reporting" && c.on })
+	seen := map[string]bool{}
+	for _, c := range calls[:back] {
+		if c.kind == "changed" {
+			seen[c.user] = true
+		}
+	}
+	assert.Equal(t, n, len(seen), "users reported before the feed reported again")
+
+	mark := f.mark()
+	require.NoError(t, other.Put(bg(), "alice", []byte("x")))
+	f.waitChanged(t, mark, "alice")
 }
 
 // TestSilentCut: a server whose connection to etcd goes silent (no

@@ -91,7 +91,7 @@ type watch struct {
 	confirmed time.Time
 	deadline  *time.Timer
 	reporting bool
-	lost      bool // the feed stopped reporting at least once
+	lostAt    time.Time // when the feed last stopped reporting
 
 	reading bool    // a linearizable read is in flight
 	barrier barrier // the latest read's result, until lastRev reaches it
@@ -313,17 +313,18 @@ func (w *watch) advance(rev int64) {
 // confirm notes that every change committed before at has been
 // reported, and reports again if the feed was not.
 func (w *watch) confirm(at time.Time) {
-	if w.sess == nil || w.sess.events == nil {
+	if w.sess == nil || w.sess.created.IsZero() {
 		return // no watch would report the next change
 	}
 	if at.After(w.confirmed) {
 		w.confirmed = at
 		w.deadline.Reset(time.Until(at.Add(w.poll - w.beat/2)))
 	}
-	if !w.reporting {
+	if !w.reporting && at.After(w.lostAt) {
+		// Every change since the feed stopped reporting is reported.
 		w.reporting = true
 		w.feed.Reporting(true)
-		if w.lost {
+		if !w.lostAt.IsZero() {
 			w.log.Info("etcdstore: change feed reporting again")
 		}
 	}
@@ -333,7 +334,7 @@ func (w *watch) confirm(at time.Time) {
 func (w *watch) lose(why string) {
 	if w.reporting {
 		w.reporting = false
-		w.lost = true
+		w.lostAt = time.Now()
 		w.feed.Reporting(false)
 		w.log.Warn("etcdstore: change feed lost; cached records are trusted for the poll interval only",
 			zap.String("reason", why), zap.Duration("poll", w.poll))
@@ -354,8 +355,11 @@ func (w *watch) onTick() {
 	case sess == nil:
 		w.startSession()
 		return
-	case sess.events == nil:
-		return // etcd has not created the watch yet; the deadline bounds the wait
+	case sess.created.IsZero():
+		// etcd has not created the watch yet; the deadline bounds the
+		// wait. (A progress request for a stream that clientv3 has
+		// closed would make it open the stream again, for nothing.)
+		return
 	case !sess.tainted.IsZero():
 		if time.Since(sess.tainted) >= w.poll && time.Since(w.confirmed) < 2*w.beat {
 			// Caught up: a new session, from lastRev, will have its
