@@ -148,7 +148,7 @@ func TestServersRegisterRace(t *testing.T) {
 // test's watch.
 func TestServersCutAndCompacted(t *testing.T) {
 	t.Parallel()
-	const poll = 300 * time.Millisecond
+	const poll = 500 * time.Millisecond
 	srv := newEtcd(t)
 	cs, feeds, p := servers(t, srv.endpoint(), cache.WithPollInterval(poll))
 	a, b := cs[0], cs[1]

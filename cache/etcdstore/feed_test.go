@@ -117,11 +117,13 @@ func TestFeedBusy(t *testing.T) {
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
+		pace := time.NewTicker(2 * time.Millisecond)
+		defer pace.Stop()
 		for i := 0; ; i++ {
 			select {
 			case <-done:
 				return
-			default:
+			case <-pace.C:
 			}
 			busy.Put(bg(), prefix[:len(prefix)-1]+"-busy/k", itoa(int64(i)))
 		}
@@ -136,7 +138,7 @@ func TestFeedBusy(t *testing.T) {
 	cut := f.mark()
 	p.Cut()
 	f.waitReporting(t, false)
-	const n = 500
+	const n = 200
 	for i := range n {
 		require.NoError(t, other.Put(bg(), "u"+itoa(int64(i)), []byte("x")))
 	}

@@ -36,8 +36,9 @@ const (
 // A Store holds nothing that needs closing: the client is the caller's,
 // and each [Store.Watch] ends with its own stop.
 type Store struct {
-	client *clientv3.Client
-	prefix string
+	client   *clientv3.Client
+	prefix   string
+	listPage int64 // keys per page of List
 }
 
 var _ cache.Store = (*Store)(nil)
@@ -56,7 +57,7 @@ func New(client *clientv3.Client, prefix string) (*Store, error) {
 	if !strings.HasSuffix(prefix, "/") {
 		return nil, fmt.Errorf("etcdstore: prefix %q does not end with '/'", prefix)
 	}
-	return &Store{client: client, prefix: prefix}, nil
+	return &Store{client: client, prefix: prefix, listPage: listPage}, nil
 }
 
 // Prefix returns the prefix of the Store's keys.
@@ -208,7 +209,7 @@ func (s *Store) List(ctx context.Context) ([]string, error) {
 		end   = clientv3.GetPrefixRangeEnd(s.prefix)
 	)
 	for {
-		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(listPage)}
+		opts := []clientv3.OpOption{clientv3.WithRange(end), clientv3.WithKeysOnly(), clientv3.WithLimit(s.listPage)}
 		if rev != 0 {
 			opts = append(opts, clientv3.WithRev(rev))
 		}
