@@ -27,8 +27,9 @@
 // {"email":…,"hashed_token":…,"user":…}, so that records move between a
 // directory and etcd unchanged. The prefix ends with '/', which no user
 // name holds: keys below it (prefix+"x/y") and other keys that name no
-// user are never read as users. A name that the cache would refuse never
-// reaches etcd, so no key outside the prefix is ever touched.
+// user are never read as users, though a change of one drops every cached
+// entry, to be safe. A name that the cache would refuse never reaches
+// etcd, so no key outside the prefix is ever touched.
 //
 // # Consistency
 //
@@ -74,8 +75,9 @@
 // poll interval from then on, and a watch that has been silent meanwhile
 // is replaced by one that resumes from the last revision seen. A token
 // revoked elsewhere thus stops working on a server cut off from etcd
-// within twice the poll interval (about one in the tests). Once something
-// vouches for the present again, the feed reports again.
+// within twice the poll interval (in about one poll interval in the
+// tests). Once something vouches for the present again, the feed reports
+// again.
 //
 // The watch is made with clientv3.WithRequireLeader: an etcd member cut
 // off from the rest of its cluster ends it, and it starts again, maybe on
@@ -89,9 +91,9 @@
 // While the feed reports, a cached user costs no call to etcd. When the
 // feed stops reporting, an entry older than the poll interval is read
 // again; if etcd cannot be reached, Verify fails (the middleware answers
-// 500) instead of answering from data that may be stale, and a revoked
-// token is never accepted on it. [cache.WithOutageGrace] trades that for
-// availability. Registrations, resets and deregistrations fail while
+// 500) instead of answering from data that may be stale, so a token
+// revoked while a server was cut off is refused there too.
+// [cache.WithOutageGrace] trades that for availability. Registrations, resets and deregistrations fail while
 // etcd is out of reach. Nothing needs restarting when etcd is back: the
 // client reconnects, the watch resumes, and the feed reports again.
 //

@@ -33,6 +33,10 @@ const (
 // concurrent use, and any number of Stores, on any number of hosts, may
 // share a prefix. Its zero value is not usable; make one with [New].
 //
+// Its methods return the errors the contract of [cache.Store] names, and
+// [cache.ErrInvalidUser] for a name the cache would refuse, which never
+// reaches etcd.
+//
 // A Store holds nothing that needs closing: the client is the caller's,
 // and each [Store.Watch] ends with its own stop.
 type Store struct {
