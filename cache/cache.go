@@ -63,16 +63,12 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 		}
 		credsdir = d
 	}
-	dir, err := prepareDir(credsdir, cfg.log.Warn)
+	ds, err := openDirStore(credsdir, cfg)
 	if err != nil {
 		return nil, err
 	}
-	ds := newDirStore(dir, cfg)
-	if err := ds.listable(); err != nil {
-		return nil, err
-	}
 	c := open(ds, cfg)
-	c.dir = dir
+	c.dir = ds.dir
 	done, swept := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(swept)
@@ -80,6 +76,33 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 	}()
 	c.stopSweep = func() { close(done); <-swept }
 	return c, nil
+}
+
+// NewDirStore returns the directory store on dir, the store [New] opens a
+// Cache on, for tools that work on stores themselves, such as one that
+// copies records between a directory and another store. It creates the
+// directory (mode 0700) if needed and checks that it can be listed; of
+// the options, only WithLogger applies. Its records are files
+// "<dir>/<user>.json"; its Version is the SHA-256 of a record's bytes.
+func NewDirStore(dir string, opts ...Option) (Store, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return openDirStore(dir, cfg)
+}
+
+// openDirStore prepares dir and returns its store.
+func openDirStore(dir string, cfg config) (*dirStore, error) {
+	abs, err := prepareDir(dir, cfg.log.Warn)
+	if err != nil {
+		return nil, err
+	}
+	ds := newDirStore(abs, cfg)
+	if err := ds.listable(); err != nil {
+		return nil, err
+	}
+	return ds, nil
 }
 
 // Open returns a Cache on the store s. Unless WithWatch(false), it starts

@@ -74,6 +74,16 @@ func newDirStore(dir string, cfg config) *dirStore {
 
 func recordName(user string) string { return user + recordExt }
 
+// checkName refuses a name that cannot name a record, for callers of the
+// store other than the cache, which checks names itself: no name may
+// lead outside the directory, whoever calls.
+func checkName(user string) error {
+	if err := checkUser(user); err != nil {
+		return fmt.Errorf("%w: %q", err, user)
+	}
+	return nil
+}
+
 // digest is the directory store's version of a record's content.
 func digest(data []byte) Version {
 	sum := sha256.Sum256(data)
@@ -95,6 +105,9 @@ func (s *dirStore) open(ctx context.Context) (*os.Root, error) {
 // symbolic link to it, or a second hard link) is PollOnly: it may be
 // rewritten through that name with no notification for this user.
 func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
+	if err := checkName(user); err != nil {
+		return Record{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
@@ -199,6 +212,9 @@ func readRecord(root *os.Root, user string) (Record, error) {
 // record's name, which fails if the name exists, so the check and the
 // creation are one step whoever else creates records in the directory.
 func (s *dirStore) Create(ctx context.Context, user string, data []byte) error {
+	if err := checkName(user); err != nil {
+		return err
+	}
 	root, err := s.open(ctx)
 	if err != nil {
 		return err
@@ -236,6 +252,9 @@ func sameFile(root *os.Root, a, b string) bool {
 
 // Put implements [Store].
 func (s *dirStore) Put(ctx context.Context, user string, data []byte) error {
+	if err := checkName(user); err != nil {
+		return err
+	}
 	return s.locked(ctx, func(root *os.Root) error {
 		return s.replace(root, user, data)
 	})
@@ -245,6 +264,9 @@ func (s *dirStore) Put(ctx context.Context, user string, data []byte) error {
 // that it is atomic with respect to every other CompareAndSwap, Put and
 // Remove on the directory, in any process.
 func (s *dirStore) CompareAndSwap(ctx context.Context, user string, old Version, data []byte) error {
+	if err := checkName(user); err != nil {
+		return err
+	}
 	return s.locked(ctx, func(root *os.Root) error {
 		cur, err := readRecord(root, user)
 		if errors.Is(err, ErrNotRegistered) {
@@ -265,6 +287,9 @@ func (s *dirStore) CompareAndSwap(ctx context.Context, user string, old Version,
 
 // Remove implements [Store].
 func (s *dirStore) Remove(ctx context.Context, user string) error {
+	if err := checkName(user); err != nil {
+		return err
+	}
 	return s.locked(ctx, func(root *os.Root) error {
 		return s.removeRecord(root, user)
 	})
