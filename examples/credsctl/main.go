@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/fixiecreds/fixiecreds/cache"
 )
 
 // Exit codes, as the package comment documents them.
@@ -18,10 +16,10 @@ const (
 	exitFailed  = 3
 )
 
-const usage = `Usage: credsctl [-dir DIR] COMMAND [ARGS]
+const usage = `Usage: credsctl [-dir DIR | -etcd HOST:PORT,... [-etcd-prefix PREFIX]] COMMAND [ARGS]
 
-Administers a fixie credentials directory. Servers using it see the
-changes without a restart.
+Administers a fixie credentials directory, or the records in etcd.
+Servers using them see the changes without a restart.
 
 Commands:
   register USER EMAIL         register USER; print the new token on stdout
@@ -32,15 +30,23 @@ Commands:
                               removal: cache.RemoveUser)
   list                        print the registered users, one per line
   show USER                   print USER's record: email and the stored hash
+  import DIR                  copy every record of the directory DIR here (into
+                              etcd, with -etcd); never overwrite a different one
+  export DIR                  copy every record from here (from etcd, with -etcd)
+                              into DIR; never overwrite a different one
 
 A new token is printed once, alone on stdout, and is not kept anywhere.
 
 Flags:
-  -dir DIR  credentials directory (default $FIXIE_CREDS_DIR, else
-            ~/.local/share/fixie/creds)
+  -dir DIR              credentials directory (default $FIXIE_CREDS_DIR, else
+                        ~/.local/share/fixie/creds)
+  -etcd HOST:PORT,...   work on etcd instead: the endpoints of its members
+  -etcd-prefix PREFIX   the records' key prefix on etcd, ending with '/'
+                        (default /fixiecreds/users/)
 
 Exit status: 0 done; 1 refused (token refused, user not registered or
-already registered, email does not match); 2 usage; 3 failure (I/O).
+already registered, email does not match, a record not copied); 2 usage;
+3 failure (I/O).
 `
 
 func main() {
@@ -49,6 +55,7 @@ func main() {
 
 // call is one command line, parsed.
 type call struct {
+	recs   *records // where the records are
 	args   []string // the command's arguments
 	token  string   // verify's -token
 	stdin  io.Reader
@@ -62,6 +69,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	flags.Usage = func() { fmt.Fprint(stderr, usage) }
 	dir := flags.String("dir", "", "credentials directory")
+	where := addStoreFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		return helpOrUsage(err)
 	}
@@ -97,13 +105,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	// Short-lived: nothing to watch for.
-	creds, err := cache.New(*dir, cache.WithWatch(false))
+	recs, err := where.open(*dir)
 	if err != nil {
 		return report(stderr, err)
 	}
-	defer creds.Close()
-	return report(stderr, cmd.run(creds, c))
+	defer recs.close()
+	c.recs = recs
+	return report(stderr, cmd.run(recs.creds, c))
 }
 
 // helpOrUsage returns the exit code for a flag parsing error, which the

@@ -28,8 +28,9 @@ func (f *Flags) Add(fs *flag.FlagSet, endpoints string) {
 	fs.StringVar(&f.Prefix, "etcd-prefix", DefaultPrefix, "etcd key `prefix` of the users' records, ending with '/': one per deployment")
 }
 
-// Set reports whether -etcd names at least one endpoint.
-func (f *Flags) Set() bool { return len(Endpoints(f.Endpoints)) > 0 }
+// Set reports whether -etcd is set: not empty. [Flags.Open] says if it
+// names no endpoint.
+func (f *Flags) Set() bool { return f.Endpoints != "" }
 
 // Open returns a client on the endpoints and a store on the prefix
 // through it. The caller closes the client, after every cache on the
