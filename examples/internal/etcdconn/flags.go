@@ -38,7 +38,7 @@ func (f *Flags) Set() bool { return f.Endpoints != "" }
 func (f *Flags) Open(log *slog.Logger) (*clientv3.Client, *etcdstore.Store, error) {
 	endpoints := Endpoints(f.Endpoints)
 	if len(endpoints) == 0 {
-		return nil, nil, errors.New("-etcd names no endpoint: give host:port,...")
+		return nil, nil, errors.New("-etcd names no endpoint: give host:port pairs separated by commas")
 	}
 	client, err := NewClient(endpoints, log)
 	if err != nil {
