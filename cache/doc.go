@@ -60,7 +60,8 @@
 // read-check-write that compares and swaps, so that a Deregister racing a
 // Reset never removes the record the Reset wrote; readers never see a
 // partly written record. In a directory, Reset, Deregister, WriteUser and
-// RemoveUser hold the directory's lock (flock, so Unix only).
+// RemoveUser hold the directory's lock (flock on Unix, LockFileEx on
+// Windows).
 //
 // # Security
 //
