@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -39,6 +40,7 @@ type config struct {
 	networkFS  func(dir string) (string, bool)
 	writeFile  func(f *os.File, data []byte) error
 	wrapStore  func(Store) Store
+	policy     watchPolicy
 }
 
 // newConfig returns the default configuration with opts applied.
@@ -63,6 +65,7 @@ func defaultConfig() config {
 		newWatcher: fsnotify.NewWatcher,
 		networkFS:  networkFS,
 		writeFile:  writeAndSync,
+		policy:     platformWatchPolicy(runtime.GOOS, openFileLimit()),
 	}
 }
 
