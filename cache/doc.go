@@ -66,6 +66,12 @@
 // RemoveUser hold the directory's lock (flock on Unix, LockFileEx on
 // Windows).
 //
+// # Testing
+//
+// [WithSeed] and [WithRand] make tokens predictable, so that a test can
+// know the token a Cache issues. They are for tests only: never use them
+// in a server.
+//
 // # Security
 //
 // Tokens come from crypto/rand. They are never stored, logged or put in an
