@@ -54,7 +54,7 @@ no such directory).
 func usage() string {
 	now := ""
 	if dir, from, err := credsdir.Default(); err == nil {
-		now = "            (now " + dir + ", " + from + ")\n"
+		now = "            (now " + dir + ", from " + from + ")\n"
 	}
 	return usageHead + now + usageTail
 }

@@ -16,16 +16,17 @@ import (
 const Chain = "$FIXIE_CREDS_DIR, else $FIXIE_DATA_DIR/creds, else $XDG_DATA_HOME/fixie/creds, else ~/.local/share/fixie/creds"
 
 // Default returns the directory cache.New("") uses now and the step of
-// the chain that chose it, such as "from $XDG_DATA_HOME".
+// the chain that chose it: "$FIXIE_CREDS_DIR", "$FIXIE_DATA_DIR",
+// "$XDG_DATA_HOME" or "the home directory".
 func Default() (dir, from string, err error) {
 	dir, err = cache.DefaultCredsDir()
 	if err != nil {
 		return "", "", err
 	}
-	from = "from the home directory"
+	from = "the home directory"
 	for _, env := range []string{"FIXIE_CREDS_DIR", "FIXIE_DATA_DIR", "XDG_DATA_HOME"} {
 		if os.Getenv(env) != "" {
-			from = "from $" + env
+			from = "$" + env
 			break
 		}
 	}
@@ -37,16 +38,16 @@ func Default() (dir, from string, err error) {
 func Usage() string {
 	text := "credentials `directory` (default " + Chain
 	if dir, from, err := Default(); err == nil {
-		text += "; now " + dir + ", " + from
+		text += "; now " + dir + ", from " + from
 	}
 	return text + ")"
 }
 
 // Resolve returns the directory that a -dir flag's value dir names, or
-// the default for "", and where it comes from.
+// the default for "", and where it comes from: "-dir", or as Default.
 func Resolve(dir string) (resolved, from string, err error) {
 	if dir != "" {
-		return dir, "from -dir", nil
+		return dir, "-dir", nil
 	}
 	return Default()
 }
@@ -60,7 +61,7 @@ var ErrNotExist = errors.New("credentials directory does not exist")
 func MustExist(dir, from string) error {
 	_, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%w: %s (%s)", ErrNotExist, dir, from)
+		return fmt.Errorf("%w: %s (from %s)", ErrNotExist, dir, from)
 	}
 	return nil // anything else, cache.New reports
 }

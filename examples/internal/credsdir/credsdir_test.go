@@ -24,10 +24,10 @@ func TestDefault(t *testing.T) {
 		wantDir  string
 		wantFrom string
 	}{
-		{"home", nil, filepath.Join(home, ".local/share/fixie/creds"), "from the home directory"},
-		{"XDG_DATA_HOME", map[string]string{"XDG_DATA_HOME": "/xdg"}, "/xdg/fixie/creds", "from $XDG_DATA_HOME"},
-		{"FIXIE_DATA_DIR", map[string]string{"XDG_DATA_HOME": "/xdg", "FIXIE_DATA_DIR": "/data"}, "/data/creds", "from $FIXIE_DATA_DIR"},
-		{"FIXIE_CREDS_DIR", map[string]string{"XDG_DATA_HOME": "/xdg", "FIXIE_DATA_DIR": "/data", "FIXIE_CREDS_DIR": "/creds"}, "/creds", "from $FIXIE_CREDS_DIR"},
+		{"home", nil, filepath.Join(home, ".local/share/fixie/creds"), "the home directory"},
+		{"XDG_DATA_HOME", map[string]string{"XDG_DATA_HOME": "/xdg"}, "/xdg/fixie/creds", "$XDG_DATA_HOME"},
+		{"FIXIE_DATA_DIR", map[string]string{"XDG_DATA_HOME": "/xdg", "FIXIE_DATA_DIR": "/data"}, "/data/creds", "$FIXIE_DATA_DIR"},
+		{"FIXIE_CREDS_DIR", map[string]string{"XDG_DATA_HOME": "/xdg", "FIXIE_DATA_DIR": "/data", "FIXIE_CREDS_DIR": "/creds"}, "/creds", "$FIXIE_CREDS_DIR"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,7 +43,7 @@ func TestDefault(t *testing.T) {
 			assert.Equal(t, want, dir, "the directory cache.New uses")
 			usage := Usage()
 			assert.Contains(t, usage, Chain)
-			assert.True(t, strings.HasSuffix(usage, "; now "+dir+", "+from+")"), usage)
+			assert.True(t, strings.HasSuffix(usage, "; now "+dir+", from "+from+")"), usage)
 
 			resolved, from, err := Resolve("")
 			require.NoError(t, err)
@@ -54,15 +54,15 @@ func TestDefault(t *testing.T) {
 	resolved, from, err := Resolve("/flag")
 	require.NoError(t, err)
 	assert.Equal(t, "/flag", resolved)
-	assert.Equal(t, "from -dir", from)
+	assert.Equal(t, "-dir", from)
 }
 
 func TestMustExist(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	assert.NoError(t, MustExist(dir, "from -dir"))
+	assert.NoError(t, MustExist(dir, "-dir"))
 	missing := filepath.Join(dir, "typo")
-	err := MustExist(missing, "from -dir")
+	err := MustExist(missing, "-dir")
 	assert.ErrorIs(t, err, ErrNotExist)
 	assert.EqualError(t, err, "credentials directory does not exist: "+missing+" (from -dir)")
 	_, statErr := os.Stat(missing)

@@ -179,7 +179,7 @@ func TestOpenCredsWarnsOfAnEmptyDirectory(t *testing.T) {
 				return
 			}
 			assert.Contains(t, logs.String(), "level=WARN msg=\""+tt.want)
-			assert.Contains(t, logs.String(), "dir="+tt.dir+" from=\"from -dir\"")
+			assert.Contains(t, logs.String(), "dir="+tt.dir+" from=-dir")
 		})
 	}
 }
@@ -194,6 +194,6 @@ func TestHelpNamesTheDirectoryChain(t *testing.T) {
 	assert.Contains(t, help, credsdir.Chain)
 	dir, from, err := credsdir.Default()
 	require.NoError(t, err)
-	assert.Contains(t, help, "now "+dir+", "+from)
+	assert.Contains(t, help, "now "+dir+", from "+from)
 	assert.Contains(t, help, "-metrics")
 }
