@@ -183,9 +183,11 @@ func (d *dirWatch) event(ev fsnotify.Event) {
 // error handles one fsnotify error.
 func (d *dirWatch) error(err error) {
 	if errors.Is(err, fsnotify.ErrEventOverflow) {
-		// Events were lost, the watch was not: forget everything.
+		// Events were lost, the watch was not: forget everything. The
+		// log comes first, so that whoever sees the entries gone finds
+		// the reason logged.
+		d.s.log.Warn("cache: change notifications overflowed; dropping all cached records", "dir", d.s.dir)
 		d.feed.ChangedAll()
-		d.s.log.Warn("cache: change notifications overflowed; dropped all cached records", "dir", d.s.dir)
 		return
 	}
 	if d.s.policy.pollAfterError {
