@@ -81,6 +81,9 @@ var errReplaced = errors.New("cache: credentials directory replaced while being 
 func (d *dirWatch) add() {
 	s := d.s
 	before, err := os.Stat(s.dir)
+	if err == nil && !before.IsDir() {
+		err = fmt.Errorf("cache: credentials directory %s is not a directory", s.dir)
+	}
 	if fs, network := s.networkFS(s.dir); network && err == nil {
 		err = fmt.Errorf("cache: file system type %s is not known to be local: changes on other hosts may raise no notification", fs)
 	}
@@ -113,17 +116,16 @@ func (d *dirWatch) add() {
 }
 
 // setHealthy records whether the directory is watched, and lets the
-// store read through the directory held open only while it is.
+// store read through the directory watched, held open, only while it is.
 func (d *dirWatch) setHealthy(on bool) {
 	if on == d.healthy {
 		return
 	}
 	d.healthy = on
 	if on {
-		d.s.reporting.Add(1)
+		d.s.hold(d.watched)
 		return
 	}
-	d.s.reporting.Add(-1)
 	d.s.release()
 }
 
