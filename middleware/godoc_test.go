@@ -22,7 +22,7 @@ import (
 func TestGoDocShowsNoInternalNames(t *testing.T) {
 	t.Parallel()
 	internal := regexp.MustCompile(`\b(authn|pyjson)\.`)
-	dirs := []string{".", "echomw", "../cache", "../cache/httpapi", "../cache/storetest"}
+	dirs := []string{".", "echomw", "../cache", "../cache/httpapi", "../cache/storetest", "../cache/etcdstore"}
 	for _, dir := range dirs {
 		t.Run(dir, func(t *testing.T) {
 			t.Parallel()
