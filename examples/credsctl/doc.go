@@ -25,6 +25,13 @@
 // -dir names the credentials directory; without it credsctl uses the
 // default of cache.New(""): $FIXIE_CREDS_DIR, else $FIXIE_DATA_DIR/creds,
 // else $XDG_DATA_HOME/fixie/creds, else ~/.local/share/fixie/creds.
+// credsctl help prints the directory that gives now. Flags may come
+// before or after the command and its arguments; -- ends them.
+//
+// list, show and verify only read: on a directory that does not exist
+// (a typo in -dir, say) they create nothing and say that it does not
+// exist, naming it and where it came from. register, reset and deregister
+// create it, mode 0700.
 //
 // # Tokens
 //
@@ -44,5 +51,6 @@
 //	1  refused: token refused, user not registered, already registered,
 //	   email does not match
 //	2  usage: bad command line, unusable user name or email
-//	3  failure: the directory or a record could not be read or written
+//	3  failure: the directory does not exist (list, show, verify), or it or
+//	   a record could not be read or written
 package main

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/examples/internal/credsdir"
 )
 
 // Exit codes, as the package comment documents them.
@@ -18,7 +19,7 @@ const (
 	exitFailed  = 3
 )
 
-const usage = `Usage: credsctl [-dir DIR] COMMAND [ARGS]
+const usageHead = `Usage: credsctl [-dir DIR] COMMAND [ARGS]
 
 Administers a fixie credentials directory. Servers using it see the
 changes without a restart.
@@ -34,14 +35,29 @@ Commands:
   show USER                   print USER's record: email and the stored hash
 
 A new token is printed once, alone on stdout, and is not kept anywhere.
+list, show and verify only read: they never create the directory.
 
-Flags:
-  -dir DIR  credentials directory (default $FIXIE_CREDS_DIR, else
-            ~/.local/share/fixie/creds)
-
-Exit status: 0 done; 1 refused (token refused, user not registered or
-already registered, email does not match); 2 usage; 3 failure (I/O).
+Flags, before or after the command (-- ends them, for a name that
+starts with '-'):
+  -dir DIR  credentials directory; by default $FIXIE_CREDS_DIR, else
+            $FIXIE_DATA_DIR/creds, else $XDG_DATA_HOME/fixie/creds,
+            else ~/.local/share/fixie/creds
 `
+
+const usageTail = `
+Exit status: 0 done; 1 refused (token refused, user not registered or
+already registered, email does not match); 2 usage; 3 failure (I/O, or
+no such directory).
+`
+
+// usage returns the help text, with the directory the defaults give now.
+func usage() string {
+	now := ""
+	if dir, from, err := credsdir.Default(); err == nil {
+		now = "            (now " + dir + ", from " + from + ")\n"
+	}
+	return usageHead + now + usageTail
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -60,23 +76,23 @@ type call struct {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("credsctl", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	flags.Usage = func() { fmt.Fprint(stderr, usage) }
+	flags.Usage = func() { fmt.Fprint(stderr, usage()) }
 	dir := flags.String("dir", "", "credentials directory")
 	if err := flags.Parse(args); err != nil {
 		return helpOrUsage(err)
 	}
 	if flags.NArg() == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
 	name := flags.Arg(0)
 	if name == "help" {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return exitOK
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "credsctl: unknown command %q\n\n%s", name, usage)
+		fmt.Fprintf(stderr, "credsctl: unknown command %q\n\n%s", name, usage())
 		return exitUsage
 	}
 
@@ -84,26 +100,58 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sub := flag.NewFlagSet(name, flag.ContinueOnError)
 	sub.SetOutput(stderr)
 	sub.Usage = func() { fmt.Fprintf(stderr, "Usage: credsctl [-dir DIR] %s\n", cmd.usage) }
+	sub.StringVar(dir, "dir", *dir, "credentials directory")
 	if cmd.takesToken {
 		sub.StringVar(&c.token, "token", "", "the token to verify (default: read from stdin)")
 	}
-	if err := sub.Parse(flags.Args()[1:]); err != nil {
+	var err error
+	if c.args, err = parseInterleaved(sub, flags.Args()[1:]); err != nil {
 		return helpOrUsage(err)
 	}
-	c.args = sub.Args()
 	if len(c.args) != cmd.nargs {
 		fmt.Fprintf(stderr, "credsctl: %s takes %d argument(s), got %d\n", name, cmd.nargs, len(c.args))
 		sub.Usage()
 		return exitUsage
 	}
 
+	credsDir, from, err := credsdir.Resolve(*dir)
+	if err != nil {
+		return report(stderr, err)
+	}
+	if cmd.readOnly {
+		if err := credsdir.MustExist(credsDir, from); err != nil {
+			return report(stderr, &failure{code: exitFailed, err: err,
+				msg: err.Error() + "; give -dir, or register a user to create it"})
+		}
+	}
 	// Short-lived: nothing to watch for.
-	creds, err := cache.New(*dir, cache.WithWatch(false))
+	creds, err := cache.New(credsDir, cache.WithWatch(false))
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer creds.Close()
 	return report(stderr, cmd.run(creds, c))
+}
+
+// parseInterleaved parses args with flags, which may come before, between
+// or after the arguments, as in "register gina g@x -dir D", and returns
+// the arguments. Everything after "--" is an argument.
+func parseInterleaved(flags *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			return nil, err
+		}
+		left := flags.Args()
+		if len(left) < len(args) && args[len(args)-len(left)-1] == "--" {
+			return append(rest, left...), nil
+		}
+		if len(left) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
+	}
 }
 
 // helpOrUsage returns the exit code for a flag parsing error, which the

@@ -1,6 +1,7 @@
 // Package servemain runs the example servers: their flags, the
 // credentials cache, listening, and a graceful shutdown on SIGINT or
-// SIGTERM. Each example supplies only its routes.
+// SIGTERM; and the operator's routes beside theirs: /readyz, and
+// /metrics with -metrics (ops.go). Each example supplies only its routes.
 package servemain
 
 import (
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/examples/internal/credsdir"
 )
 
 // shutdownTimeout bounds how long shutdown waits for requests in flight.
@@ -26,7 +28,7 @@ const shutdownTimeout = 10 * time.Second
 // Main runs the program name with args until SIGINT or SIGTERM, serving
 // the handler that routes builds on the credentials cache, and exits with
 // 0 after a clean stop, 1 if it cannot start, 2 on bad flags.
-func Main(name string, routes func(*cache.Cache, *slog.Logger) http.Handler) {
+func Main(name string, routes func(Env) http.Handler) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, name, os.Args[1:], os.Stderr, routes)
 	stop()
@@ -34,12 +36,13 @@ func Main(name string, routes func(*cache.Cache, *slog.Logger) http.Handler) {
 }
 
 // run parses the flags, serves until ctx is done and returns the exit code.
-func run(ctx context.Context, name string, args []string, stderr io.Writer, routes func(*cache.Cache, *slog.Logger) http.Handler) int {
+func run(ctx context.Context, name string, args []string, stderr io.Writer, routes func(Env) http.Handler) int {
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	addr := flags.String("addr", "127.0.0.1:8080", "listen on `host:port`; port 0 picks a free port")
-	dir := flags.String("dir", "", "credentials `directory` (default $FIXIE_CREDS_DIR, else ~/.local/share/fixie/creds)")
+	dir := flags.String("dir", "", credsdir.Usage())
 	watch := flags.Bool("watch", true, "watch the credentials directory for changes made by other processes")
+	ops := opsFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -53,7 +56,7 @@ func run(ctx context.Context, name string, args []string, stderr io.Writer, rout
 	}
 
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := serve(ctx, log, *addr, *dir, *watch, routes); err != nil {
+	if err := serve(ctx, log, *addr, *dir, *watch, ops, routes); err != nil {
 		log.Error("server failed", "err", err)
 		return 1
 	}
@@ -62,8 +65,8 @@ func run(ctx context.Context, name string, args []string, stderr io.Writer, rout
 
 // serve opens the credentials cache and serves HTTP on addr until ctx is
 // done, then shuts down gracefully.
-func serve(ctx context.Context, log *slog.Logger, addr, dir string, watch bool, routes func(*cache.Cache, *slog.Logger) http.Handler) error {
-	creds, err := cache.New(dir, cache.WithWatch(watch), cache.WithLogger(log))
+func serve(ctx context.Context, log *slog.Logger, addr, dir string, watch bool, ops *ops, routes func(Env) http.Handler) error {
+	creds, err := openCreds(log, dir, cache.WithWatch(watch), cache.WithLogger(log))
 	if err != nil {
 		return err
 	}
@@ -75,7 +78,7 @@ func serve(ctx context.Context, log *slog.Logger, addr, dir string, watch bool, 
 		return err
 	}
 	srv := &http.Server{
-		Handler:           routes(creds, log),
+		Handler:           ops.handler(Env{Creds: creds, Log: log}, routes),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
