@@ -50,6 +50,10 @@ type dirStore struct {
 	// trusted past the poll interval.
 	networkFS func(dir string) (string, bool)
 
+	// policy says how far the platform's change notifications can be
+	// used (dirwatch.go).
+	policy watchPolicy
+
 	// While a watch reports changes, reads go through the directory it
 	// watches, kept open in held: the watch tells when the path stops
 	// naming it, and then closes it. Otherwise each read opens the
@@ -69,7 +73,7 @@ var _ Store = (*dirStore)(nil)
 
 // newDirStore returns the directory store on dir, an absolute path.
 func newDirStore(dir string, cfg config) *dirStore {
-	return &dirStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS}
+	return &dirStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS, policy: cfg.policy}
 }
 
 func recordName(user string) string { return user + recordExt }

@@ -26,12 +26,18 @@ import (
 // the path still names the directory watched, and watches it again if
 // not: cached records are then trusted for at most that long after such
 // a change, as without notifications.
+//
+// Where fsnotify watches through kqueue (macOS and the BSDs), it opens a
+// descriptor for every file in the directory: there the platform's
+// watchPolicy bounds the files of a directory watched, checked at each
+// attempt and each poll interval, and a watch error makes the store poll
+// for good. Either is logged once, with the reason.
 func (s *dirStore) Watch(feed Feed, poll time.Duration) (stop func()) {
 	w := &dirWatch{s: s, feed: feed, poll: poll}
 	w.start()
 	if fs, network := s.networkFS(s.dir); network {
 		s.log.Warn("cache: credentials directory is not on a file system known to be local, where changes from other hosts raise no notification; polling", "dir", s.dir, "fs_type", fs, "poll", poll)
-	} else if !w.healthy {
+	} else if !w.healthy && !w.tooMany {
 		s.log.Warn("cache: cannot watch for changes; polling until it can", "dir", s.dir, "poll", poll)
 	}
 	done, exited := make(chan struct{}), make(chan struct{})
@@ -49,6 +55,8 @@ type dirWatch struct {
 	w       *fsnotify.Watcher
 	watched os.FileInfo // what the path named when the watch was added
 	healthy bool
+	tooMany bool // the directory was last found past the policy's maxEntries
+	gaveUp  bool // after an error, the policy said to poll for good
 }
 
 // start makes a watcher and watches the directory, if it can.
@@ -80,6 +88,9 @@ func (d *dirWatch) add() {
 		err = fmt.Errorf("cache: file system type %s is not known to be local: changes on other hosts may raise no notification", fs)
 	}
 	if err == nil {
+		err = d.checkEntries()
+	}
+	if err == nil {
 		err = d.w.Add(s.dir)
 		if err == nil {
 			d.watched, err = os.Stat(s.dir)
@@ -92,7 +103,9 @@ func (d *dirWatch) add() {
 		}
 	}
 	if err != nil {
-		s.log.Debug("cache: cannot watch the directory", "dir", s.dir, "err", err)
+		if !errors.Is(err, errTooManyEntries) {
+			s.log.Debug("cache: cannot watch the directory", "dir", s.dir, "err", err)
+		}
 		d.setHealthy(false)
 		return
 	}
@@ -172,15 +185,56 @@ func (d *dirWatch) event(ev fsnotify.Event) {
 // error handles one fsnotify error.
 func (d *dirWatch) error(err error) {
 	if errors.Is(err, fsnotify.ErrEventOverflow) {
-		// Events were lost, the watch was not: forget everything.
+		// Events were lost, the watch was not: forget everything. The
+		// log comes first, so that whoever sees the entries gone finds
+		// the reason logged.
 		d.s.log.Warn("cache: change notifications overflowed; dropping all cached records", "dir", d.s.dir)
 		d.feed.ChangedAll()
+		return
+	}
+	if d.s.policy.pollAfterError {
+		// Watching again would open a descriptor for every file anew,
+		// and most likely fail the same way.
+		d.s.log.Warn("cache: change notification error; polling from now on (restart to watch again)", "dir", d.s.dir, "err", err, "poll", d.poll)
+		d.w.Close()
+		d.w = nil
+		d.pollOnly()
+		d.lost()
+		d.gaveUp = true
 		return
 	}
 	// Whether the watch still works is unknown: poll until it is made
 	// anew.
 	d.s.log.Warn("cache: change notification error; polling until watching again", "dir", d.s.dir, "err", err)
 	d.lost()
+}
+
+// checkEntries applies the policy's bound on the directory's entries,
+// and logs when the directory goes past it or comes back under it.
+func (d *dirWatch) checkEntries() error {
+	max := d.s.policy.maxEntries
+	if max == 0 {
+		return nil
+	}
+	err := checkEntries(d.s.dir, max)
+	switch over := errors.Is(err, errTooManyEntries); {
+	case over && !d.tooMany:
+		d.s.log.Warn("cache: too many files in the credentials directory to watch; polling until there are fewer", "dir", d.s.dir, "err", err, "poll", d.poll)
+		d.pollOnly()
+	case !over && d.tooMany:
+		d.s.log.Info("cache: few enough files in the credentials directory to watch again", "dir", d.s.dir)
+	}
+	d.tooMany = errors.Is(err, errTooManyEntries)
+	return err
+}
+
+// pollOnly tells the feed, if it is the cache's, that polling is now the
+// store's choice: its change feed is off, as with WithWatch(false), not
+// down (see Cache.Ready).
+func (d *dirWatch) pollOnly() {
+	if m, ok := d.feed.(interface{ pollOnly() }); ok {
+		m.pollOnly()
+	}
 }
 
 // closed handles the watcher's channels closing under it.
@@ -193,15 +247,23 @@ func (d *dirWatch) closed() {
 // still names the directory watched; otherwise it tries to watch again.
 func (d *dirWatch) check() {
 	s := d.s
+	if d.gaveUp {
+		return
+	}
 	if d.healthy {
-		if d.stillWatched() {
+		if !d.stillWatched() {
+			// The directory watched is no longer the one at the path, or
+			// the watch went away unannounced (fsnotify drops an
+			// unmount's events), and no event will tell what happens at
+			// the path.
+			s.log.Warn("cache: credentials directory path names another directory; watching it again", "dir", s.dir)
+			d.lost()
+		} else if d.checkEntries() != nil {
+			d.lost()
+			return
+		} else {
 			return
 		}
-		// The directory watched is no longer the one at the path, or the
-		// watch went away unannounced (fsnotify drops an unmount's
-		// events), and no event will tell what happens at the path.
-		s.log.Warn("cache: credentials directory path names another directory; watching it again", "dir", s.dir)
-		d.lost()
 	}
 	if d.w == nil {
 		d.start()

@@ -34,7 +34,10 @@
 // when its file changes, whoever changed it: another process, an admin
 // tool, the Python service, a Kubernetes Secret update. Where change
 // notifications do not work (file systems not known to be local, such as
-// NFS or SMB; exhausted inotify limits; [WithWatch](false)), and for a
+// NFS or SMB; exhausted inotify limits; on macOS and the BSDs, a
+// directory of more than 1,024 files, or a quarter of the open-file limit,
+// which kqueue would need a descriptor each for, and any watch error;
+// [WithWatch](false)), and for a
 // record that has another name through which it could change unseen (a
 // symbolic link, a second hard link), a cached entry is trusted for at
 // most the poll interval ([WithPollInterval], default 1 s) before it is
@@ -60,7 +63,14 @@
 // read-check-write that compares and swaps, so that a Deregister racing a
 // Reset never removes the record the Reset wrote; readers never see a
 // partly written record. In a directory, Reset, Deregister, WriteUser and
-// RemoveUser hold the directory's lock (flock, so Unix only).
+// RemoveUser hold the directory's lock (flock on Unix, LockFileEx on
+// Windows).
+//
+// # Testing
+//
+// [WithSeed] and [WithRand] make tokens predictable, so that a test can
+// know the token a Cache issues. They are for tests only: never use them
+// in a server.
 //
 // # Security
 //

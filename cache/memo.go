@@ -306,6 +306,14 @@ func (m *memo) Reporting(on bool) {
 	}
 }
 
+// pollOnly records that the store polls by its own choice from now on
+// (a directory with too many files to watch): the feed is then off, as
+// if it had never reported, rather than down, for Stats and Ready.
+func (m *memo) pollOnly() {
+	m.trusted.Store(false)
+	m.stats.lastReported.Store(0)
+}
+
 // sizes returns how many users and unknown names are cached.
 func (m *memo) sizes() (users, unknown int) {
 	return int(m.users.n.Load()), int(m.unknown.n.Load())

@@ -2,13 +2,12 @@ package cache
 
 import (
 	crand "crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -39,6 +38,7 @@ type config struct {
 	networkFS  func(dir string) (string, bool)
 	writeFile  func(f *os.File, data []byte) error
 	wrapStore  func(Store) Store
+	policy     watchPolicy
 }
 
 // newConfig returns the default configuration with opts applied.
@@ -63,6 +63,7 @@ func defaultConfig() config {
 		newWatcher: fsnotify.NewWatcher,
 		networkFS:  networkFS,
 		writeFile:  writeAndSync,
+		policy:     platformWatchPolicy(runtime.GOOS, openFileLimit()),
 	}
 }
 
@@ -78,28 +79,6 @@ func WithNBytes(n int) Option {
 		c.nbytes = n
 		return nil
 	}
-}
-
-// WithRand sets the source of token randomness; the default is
-// crypto/rand. Reads from r are serialized. Anything but a cryptographic
-// source makes tokens guessable: use it in tests only.
-func WithRand(r io.Reader) Option {
-	return func(c *config) error {
-		if r == nil {
-			return errors.New("cache: nil random source")
-		}
-		c.rand = r
-		return nil
-	}
-}
-
-// WithSeed makes tokens a deterministic function of seed, for tests only:
-// the tokens are guessable by anyone who knows the seed. The sequence is
-// not that of the Python implementation.
-func WithSeed(seed uint64) Option {
-	var key [32]byte
-	binary.LittleEndian.PutUint64(key[:], seed)
-	return WithRand(rand.NewChaCha8(key))
 }
 
 // WithLogger sets where the cache reports watcher trouble and repairs;

@@ -27,8 +27,9 @@ func TestStats(t *testing.T) {
 		require.NoError(t, err)
 		tokens[user] = token
 	}
-	// Registration events drop entries as they arrive; wait until
-	// verifying user0 no longer misses.
+	// Registration events drop entries as they arrive: let them all
+	// arrive, then cache user0.
+	drainEvents(t, c)
 	waitFor(t, "user0 cached", func() bool {
 		before := c.Stats().Misses
 		assertVerifies(t, c, "user0", tokens["user0"])

@@ -1,4 +1,4 @@
-//go:build !unix
+//go:build !unix && !windows
 
 package cache
 
@@ -11,7 +11,7 @@ import (
 // openNonblock has no equivalent here.
 const openNonblock = 0
 
-// lockDir cannot lock across processes without flock: Reset, Deregister,
+// lockDir cannot lock across processes here: Reset, Deregister,
 // WriteUser and RemoveUser fail rather than risk losing a record.
 func lockDir(*os.Root) (unlock func(), err error) {
 	return nil, errors.ErrUnsupported
@@ -20,8 +20,5 @@ func lockDir(*os.Root) (unlock func(), err error) {
 // linkCount cannot tell hard links apart here.
 func linkCount(fs.FileInfo) uint64 { return 1 }
 
-// openDir opens nothing here: every read goes through os.Root.
-func openDir(string) (*os.File, int, error) { return nil, 0, errors.ErrUnsupported }
-
-// readAt is never called here, since openDir fails.
-func readAt(int, string, int) ([]byte, uint64, bool, error) { return nil, 0, false, nil }
+// openFileLimit has no limit to tell here.
+func openFileLimit() uint64 { return 1 << 20 }

@@ -51,6 +51,7 @@ func TestHashTokenDesignVectors(t *testing.T) {
 			got, err := c.HashToken(tc.token)
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
+			assert.NoError(t, c.CheckToken(tc.token))
 		})
 	}
 }
@@ -68,7 +69,15 @@ func TestHashTokenMalformed(t *testing.T) {
 			got, err := c.HashToken(token)
 			assert.ErrorIs(t, err, ErrMalformedToken)
 			assert.Empty(t, got)
+			assert.Same(t, ErrMalformedToken, c.CheckToken(token))
 		})
+	}
+}
+
+func TestCheckTokenAllocatesNothing(t *testing.T) {
+	c := newTestCache(t)
+	for _, token := range []string{"46685257bdd640fb06671ad11c80317fa3b1799d", `"ff"`, strings.Repeat("f", 41)} {
+		assert.Zero(t, testing.AllocsPerRun(100, func() { _ = c.CheckToken(token) }), token)
 	}
 }
 

@@ -3,6 +3,7 @@ package middleware
 import (
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/fixiecreds/fixiecreds/middleware/internal/authn"
 )
@@ -59,9 +60,13 @@ func (cfg Config) ToMiddleware(v Verifier) (func(http.Handler) http.Handler, err
 	challenge := chk.Challenge()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			d := chk.Decide(r, skip != nil && skip(r))
+			var d authn.Decision
 			if onOutcome != nil {
-				onOutcome(r, newOutcome(d.Verdict))
+				start := time.Now()
+				d = chk.Decide(r, skip != nil && skip(r))
+				onOutcome(r, newOutcome(d.Verdict, time.Since(start)))
+			} else {
+				d = chk.Decide(r, skip != nil && skip(r))
 			}
 			if d.Next != nil {
 				next.ServeHTTP(w, d.Next)
@@ -76,9 +81,10 @@ func (cfg Config) ToMiddleware(v Verifier) (func(http.Handler) http.Handler, err
 }
 
 // defaultErrorHandler answers a refusal when Config has no ErrorHandler:
-// the status and message of authn.DefaultAnswer, as {"message":…}.
+// 401 and "Unauthorized", or 500 and "Credentials could not be verified"
+// for an error wrapping ErrVerifyFailed, as {"message":…}.
 func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
-	status, msg := authn.DefaultAnswer(err)
+	status, msg := sentinels.DefaultAnswer(err)
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	// Three writes rather than a concatenation, which would allocate.

@@ -115,7 +115,14 @@ func TestAuthWithConfig(t *testing.T) {
 			name:       "malformed token",
 			header:     http.Header{"X-Fixie-User": {"alice"}, "X-Fixie-Token": {"zz"}},
 			wantStatus: http.StatusUnauthorized, wantBody: unauthorizedBody,
-			wantResult: middleware.Rejected, wantErr: cache.ErrInvalidToken,
+			wantResult: middleware.Rejected, wantErr: cache.ErrMalformedToken,
+			wantChallen: []string{fixieChallenge},
+		},
+		{
+			name:       "token pasted with its quotes",
+			header:     http.Header{"X-Fixie-User": {"alice"}, "X-Fixie-Token": {`"46685257bdd640fb06671ad11c80317fa3b1799d"`}},
+			wantStatus: http.StatusUnauthorized, wantBody: unauthorizedBody,
+			wantResult: middleware.Rejected, wantErr: cache.ErrMalformedToken,
 			wantChallen: []string{fixieChallenge},
 		},
 		{
@@ -392,6 +399,7 @@ func TestAuthSkipper(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
 
 	require.Len(t, outcomes, 2)
+	outcomes[0].Elapsed = 0
 	assert.Equal(t, middleware.Outcome{Result: middleware.Skipped}, outcomes[0])
 	assert.Equal(t, middleware.Missing, outcomes[1].Result)
 }

@@ -9,9 +9,9 @@ import (
 // Defaults that a zero [Config] field takes (and a zero echomw.AuthConfig
 // field, unless echomw.DefaultAuthConfig says otherwise).
 const (
-	DefaultUserHeader  = authn.DefaultUserHeader
-	DefaultTokenHeader = authn.DefaultTokenHeader
-	DefaultRealm       = authn.DefaultRealm
+	DefaultUserHeader  = "X-Fixie-User"
+	DefaultTokenHeader = "X-Fixie-Token"
+	DefaultRealm       = "fixie"
 )
 
 // Config configures [AuthWithConfig]. Every field is optional: the zero
@@ -69,5 +69,6 @@ func (cfg Config) settings() authn.Settings {
 		TokenHeader: cfg.TokenHeader,
 		Realm:       cfg.Realm,
 		Basic:       cfg.BasicAuth,
+		Errors:      sentinels,
 	}
 }

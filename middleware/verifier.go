@@ -23,6 +23,12 @@ var (
 // [cache.ErrInvalidUser] for an unknown or unusable name; and (false, err)
 // with any other err when verification could not complete. Implementations
 // must be safe for concurrent use and must never put the token into an error.
+//
+// A Verifier that also has a method CheckToken(token string) error, as
+// [*cache.Cache] does, is asked it on every refusal, so that
+// [Outcome.Err] tells a malformed token from a wrong one by the
+// verifier's own token size; for any other, a token that is not 1 to 256
+// hex digits is reported malformed.
 type Verifier interface {
 	Verify(user, token string) (bool, error)
 }

@@ -105,7 +105,7 @@ func BenchmarkColdVerify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Run("cache.Verify", func(b *testing.B) {
+	b.Run("op=cache-verify", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if ok, err := cold.Verify("alice", token); !ok || err != nil {
@@ -114,7 +114,7 @@ func BenchmarkColdVerify(b *testing.B) {
 		}
 	})
 	client := newClient(b, shared.endpoint())
-	b.Run("clientv3.Get", func(b *testing.B) {
+	b.Run("op=etcd-get", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if resp, err := client.Get(bg(), prefix+"alice"); err != nil || len(resp.Kvs) != 1 {

@@ -11,18 +11,19 @@ type command struct {
 	usage      string // its arguments, for usage messages
 	nargs      int    // how many arguments it takes
 	takesToken bool   // whether it has the -token flag
+	readOnly   bool   // whether it only reads, and so must not create the directory
 	run        func(creds *cache.Cache, c call) error
 }
 
 var commands = map[string]command{
 	"register":   {usage: "register USER EMAIL", nargs: 2, run: register},
-	"verify":     {usage: "verify [-token TOKEN] USER", nargs: 1, takesToken: true, run: verify},
+	"verify":     {usage: "verify [-token TOKEN] USER", nargs: 1, takesToken: true, readOnly: true, run: verify},
 	"reset":      {usage: "reset USER EMAIL", nargs: 2, run: reset},
 	"deregister": {usage: "deregister USER", nargs: 1, run: deregister},
-	"list":       {usage: "list", nargs: 0, run: list},
-	"show":       {usage: "show USER", nargs: 1, run: show},
+	"list":       {usage: "list", nargs: 0, readOnly: true, run: list},
+	"show":       {usage: "show USER", nargs: 1, readOnly: true, run: show},
 	"import":     {usage: "import DIR", nargs: 1, run: importDir},
-	"export":     {usage: "export DIR", nargs: 1, run: exportDir},
+	"export":     {usage: "export DIR", nargs: 1, readOnly: true, run: exportDir},
 }
 
 func register(creds *cache.Cache, c call) error {
@@ -46,6 +47,9 @@ func verify(creds *cache.Cache, c call) error {
 	ok, err := creds.Verify(user, token)
 	if err == nil && !ok {
 		err = errRefused
+		if creds.CheckToken(token) != nil {
+			err = errMalformed
+		}
 	}
 	if err != nil {
 		return explain(err, user, "")

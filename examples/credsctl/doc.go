@@ -29,6 +29,13 @@
 // -dir names the credentials directory; without it credsctl uses the
 // default of cache.New(""): $FIXIE_CREDS_DIR, else $FIXIE_DATA_DIR/creds,
 // else $XDG_DATA_HOME/fixie/creds, else ~/.local/share/fixie/creds.
+// credsctl help prints the directory that gives now. Flags may come
+// before or after the command and its arguments; -- ends them.
+//
+// list, show, verify and export only read: on a directory that does not
+// exist (a typo in -dir, say) they create nothing and say that it does
+// not exist, naming it and where it came from. register, reset,
+// deregister and import create it, mode 0700.
 //
 // # On etcd
 //
@@ -77,5 +84,6 @@
 //	1  refused: token refused, user not registered, already registered,
 //	   email does not match, a record not copied
 //	2  usage: bad command line, unusable user name or email
-//	3  failure: the directory, etcd or a record could not be read or written
+//	3  failure: the directory does not exist (list, show, verify, export),
+//	   etcd cannot be reached, or a record could not be read or written
 package main

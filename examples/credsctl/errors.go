@@ -8,6 +8,10 @@ import (
 	"github.com/fixiecreds/fixiecreds/cache"
 )
 
+// tokenBytes is the token size of the directories credsctl works on: the
+// cache's default, as the example servers and the Python service use.
+const tokenBytes = 20
+
 // failure is an error with the message credsctl prints for it and its exit
 // code.
 type failure struct {
@@ -19,8 +23,12 @@ type failure struct {
 func (f *failure) Error() string { return f.msg }
 func (f *failure) Unwrap() error { return f.err }
 
-// errRefused: verify was given a wrong or malformed token.
-var errRefused = errors.New("token refused")
+// errRefused: verify was given a wrong token; errMalformed, a token that
+// cannot be anyone's.
+var (
+	errRefused   = errors.New("token refused")
+	errMalformed = errors.New("malformed token")
+)
 
 // explain turns an error from the cache about user (and email) into the
 // message and exit code credsctl gives it. Errors it does not know are
@@ -33,6 +41,8 @@ func explain(err error, user, email string) error {
 		return nil
 	case errors.Is(err, errRefused):
 		code, msg = exitRefused, fmt.Sprintf("token refused for %q", user)
+	case errors.Is(err, errMalformed):
+		code, msg = exitRefused, fmt.Sprintf("token refused for %q: it is not a token, which is hex digits only, at most %d of them; leave out quotes, a 0x and spaces", user, 2*tokenBytes)
 	case errors.Is(err, cache.ErrNotRegistered):
 		code, msg = exitRefused, fmt.Sprintf("user %q is not registered", user)
 	case errors.Is(err, cache.ErrAlreadyRegistered):

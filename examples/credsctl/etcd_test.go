@@ -90,6 +90,9 @@ func TestCredsctlOnEtcd(t *testing.T) {
 	r = e.ctl(t, "", "list")
 	assert.Equal(t, 0, r.Code)
 	assert.Equal(t, "alice\nbob\n", r.Stdout)
+	r = exampletest.Run(t, exampletest.Bin(t, "credsctl"), nil, "", "list", "-etcd", e.endpoint, "-etcd-prefix", e.prefix)
+	assert.Equal(t, 0, r.Code, "flags after the command; stderr: %s", r.Stderr)
+	assert.Equal(t, "alice\nbob\n", r.Stdout)
 	r = exampletest.Run(t, exampletest.Bin(t, "credsctl"), nil, "", "-etcd", e.endpoint, "-etcd-prefix", "/other/", "list")
 	assert.Equal(t, 0, r.Code)
 	assert.Empty(t, r.Stdout, "another prefix, another deployment")
@@ -138,6 +141,7 @@ func TestCredsctlEtcdFailures(t *testing.T) {
 		{"etcd out of reach", []string{"-etcd", closed, "list"}, 3, "no answer from etcd at " + closed + " within 5s"},
 		{"import a missing directory", []string{"-etcd", e.endpoint, "import", missing}, 3, "cannot import " + missing + ": no such file or directory"},
 		{"import a file", []string{"-etcd", e.endpoint, "import", notADir}, 2, "cannot import " + notADir + ": not a directory"},
+		{"export from a missing directory", []string{"-dir", missing, "export", t.TempDir()}, 3, "credentials directory does not exist: " + missing},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,5 +152,5 @@ func TestCredsctlEtcdFailures(t *testing.T) {
 			assert.Empty(t, r.Stdout)
 		})
 	}
-	assert.NoDirExists(t, missing, "import never makes its source")
+	assert.NoDirExists(t, missing, "import and export never make their source")
 }

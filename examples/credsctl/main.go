@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/fixiecreds/fixiecreds/examples/internal/credsdir"
 )
 
 // Exit codes, as the package comment documents them.
@@ -16,7 +18,7 @@ const (
 	exitFailed  = 3
 )
 
-const usage = `Usage: credsctl [-dir DIR | -etcd HOST:PORT,... [-etcd-prefix PREFIX]] COMMAND [ARGS]
+const usageHead = `Usage: credsctl [-dir DIR | -etcd HOST:PORT,... [-etcd-prefix PREFIX]] COMMAND [ARGS]
 
 Administers a fixie credentials directory, or the records in etcd.
 Servers using them see the changes without a restart.
@@ -36,18 +38,33 @@ Commands:
                               into DIR; never overwrite a different one
 
 A new token is printed once, alone on stdout, and is not kept anywhere.
+list, show, verify and export only read: they never create the directory.
 
-Flags:
-  -dir DIR              credentials directory (default $FIXIE_CREDS_DIR, else
-                        ~/.local/share/fixie/creds)
-  -etcd HOST:PORT,...   work on etcd instead: the endpoints of its members
-  -etcd-prefix PREFIX   the records' key prefix on etcd, ending with '/'
-                        (default /fixiecreds/users/)
+Flags, before or after the command (-- ends them, for a name that
+starts with '-'):
+  -etcd HOST:PORT,...  work on etcd instead of a directory: the endpoints
+                       of its members
+  -etcd-prefix PREFIX  the records' key prefix on etcd, ending with '/'
+                       (default /fixiecreds/users/)
+  -dir DIR  credentials directory; by default $FIXIE_CREDS_DIR, else
+            $FIXIE_DATA_DIR/creds, else $XDG_DATA_HOME/fixie/creds,
+            else ~/.local/share/fixie/creds
+`
 
+const usageTail = `
 Exit status: 0 done; 1 refused (token refused, user not registered or
 already registered, email does not match, a record not copied); 2 usage;
-3 failure (I/O).
+3 failure (I/O, etcd out of reach, or no such directory).
 `
+
+// usage returns the help text, with the directory the defaults give now.
+func usage() string {
+	now := ""
+	if dir, from, err := credsdir.Default(); err == nil {
+		now = "            (now " + dir + ", from " + from + ")\n"
+	}
+	return usageHead + now + usageTail
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
@@ -67,24 +84,24 @@ type call struct {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("credsctl", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	flags.Usage = func() { fmt.Fprint(stderr, usage) }
+	flags.Usage = func() { fmt.Fprint(stderr, usage()) }
 	dir := flags.String("dir", "", "credentials directory")
 	where := addStoreFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		return helpOrUsage(err)
 	}
 	if flags.NArg() == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return exitUsage
 	}
 	name := flags.Arg(0)
 	if name == "help" {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return exitOK
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "credsctl: unknown command %q\n\n%s", name, usage)
+		fmt.Fprintf(stderr, "credsctl: unknown command %q\n\n%s", name, usage())
 		return exitUsage
 	}
 
@@ -92,26 +109,49 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sub := flag.NewFlagSet(name, flag.ContinueOnError)
 	sub.SetOutput(stderr)
 	sub.Usage = func() { fmt.Fprintf(stderr, "Usage: credsctl [-dir DIR] %s\n", cmd.usage) }
+	sub.StringVar(dir, "dir", *dir, "credentials directory")
+	where.addTo(sub)
 	if cmd.takesToken {
 		sub.StringVar(&c.token, "token", "", "the token to verify (default: read from stdin)")
 	}
-	if err := sub.Parse(flags.Args()[1:]); err != nil {
+	var err error
+	if c.args, err = parseInterleaved(sub, flags.Args()[1:]); err != nil {
 		return helpOrUsage(err)
 	}
-	c.args = sub.Args()
 	if len(c.args) != cmd.nargs {
 		fmt.Fprintf(stderr, "credsctl: %s takes %d argument(s), got %d\n", name, cmd.nargs, len(c.args))
 		sub.Usage()
 		return exitUsage
 	}
 
-	recs, err := where.open(*dir)
+	recs, err := where.open(*dir, cmd.readOnly)
 	if err != nil {
 		return report(stderr, err)
 	}
 	defer recs.close()
 	c.recs = recs
 	return report(stderr, cmd.run(recs.creds, c))
+}
+
+// parseInterleaved parses args with flags, which may come before, between
+// or after the arguments, as in "register gina g@x -dir D", and returns
+// the arguments. Everything after "--" is an argument.
+func parseInterleaved(flags *flag.FlagSet, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := flags.Parse(args); err != nil {
+			return nil, err
+		}
+		left := flags.Args()
+		if len(left) < len(args) && args[len(args)-len(left)-1] == "--" {
+			return append(rest, left...), nil
+		}
+		if len(left) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
+	}
 }
 
 // helpOrUsage returns the exit code for a flag parsing error, which the

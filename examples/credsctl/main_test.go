@@ -110,7 +110,9 @@ func TestCredsctlExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{"wrong token", "00ff", []string{"verify", "alice"}, 1, `token refused for "alice"`},
-		{"malformed token", "not-hex", []string{"verify", "alice"}, 1, `token refused for "alice"`},
+		{"malformed token", "not-hex", []string{"verify", "alice"}, 1, `token refused for "alice": it is not a token`},
+		{"token with the quotes jq prints", `"` + token + `"`, []string{"verify", "alice"}, 1, "leave out quotes, a 0x and spaces"},
+		{"token too long", token + "0", []string{"verify", "alice"}, 1, "at most 40 of them"},
 		{"verify unknown user", token, []string{"verify", "bob"}, 1, `user "bob" is not registered`},
 		{"register taken", "", []string{"register", "alice", "a@example.org"}, 1, `user "alice" is already registered`},
 		{"reset other email", "", []string{"reset", "alice", "eve@example.org"}, 1, `"eve@example.org" is not the email registered for "alice"`},
@@ -126,6 +128,7 @@ func TestCredsctlExitCodes(t *testing.T) {
 		{"unusable name", "", []string{"register", ".hidden", "a@example.org"}, 2, `".hidden" cannot be a user name`},
 		{"unusable email", "", []string{"register", "carol", "carol at example"}, 2, `"carol at example" is not a single email address`},
 		{"directory is a file", "", []string{"-dir", notADir, "list"}, 3, "credsctl: cache: credentials directory"},
+		{"flag after the arguments, unknown", "", []string{"show", "alice", "-nope"}, 2, "flag provided but not defined: -nope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,4 +193,57 @@ func TestServerSeesCredsctlChanges(t *testing.T) {
 			c.WaitHello("alice", newToken, http.StatusUnauthorized)
 		})
 	}
+}
+
+// TestCredsctlFlagsAfterCommand: flags may follow the command and its
+// arguments, as people type them; -- ends the flags.
+func TestCredsctlFlagsAfterCommand(t *testing.T) {
+	t.Parallel()
+	dir := credsDir(t)
+	bin := exampletest.Bin(t, "credsctl")
+	token := issued(t, exampletest.Run(t, bin, nil, "", "register", "gina", "g@example.org", "-dir", dir))
+	assert.FileExists(t, filepath.Join(dir, "gina.json"))
+
+	r := exampletest.Run(t, bin, nil, "", "verify", "gina", "-dir", dir, "-token", token)
+	assert.Equal(t, 0, r.Code, r.Stderr)
+	r = exampletest.Run(t, bin, nil, "", "-dir", dir, "show", "--", "gina")
+	assert.Equal(t, 0, r.Code, r.Stderr)
+	assert.Contains(t, r.Stdout, "user: gina\n")
+	r = exampletest.Run(t, bin, nil, "", "-dir", dir, "show", "--", "-dir")
+	assert.Equal(t, 1, r.Code, "after --, -dir is a name")
+	assert.Contains(t, r.Stderr, `user "-dir" is not registered`)
+}
+
+// TestCredsctlReadOnlyCreatesNothing: list, show and verify on a
+// directory that does not exist (a typo) say so, name it and where it came
+// from, and leave no directory behind.
+func TestCredsctlReadOnlyCreatesNothing(t *testing.T) {
+	t.Parallel()
+	bin := exampletest.Bin(t, "credsctl")
+	typo := filepath.Join(t.TempDir(), "crdes")
+	for _, args := range [][]string{{"list"}, {"show", "alice"}, {"verify", "-token", "ff", "alice"}} {
+		r := exampletest.Run(t, bin, nil, "", append([]string{"-dir", typo}, args...)...)
+		assert.Equal(t, 3, r.Code, "%q", args)
+		assert.Equal(t, "credsctl: credentials directory does not exist: "+typo+" (from -dir); give -dir, or register a user to create it\n", r.Stderr, "%q", args)
+		r = exampletest.Run(t, bin, []string{"FIXIE_CREDS_DIR=" + typo}, "", args...)
+		assert.Equal(t, 3, r.Code, "%q", args)
+		assert.Contains(t, r.Stderr, typo+" (from $FIXIE_CREDS_DIR)", "%q", args)
+		assert.NoDirExists(t, typo, "%q", args)
+	}
+	issued(t, exampletest.Run(t, bin, nil, "", "-dir", typo, "register", "alice", "alice@example.org"))
+	assert.DirExists(t, typo, "register creates it")
+}
+
+// TestCredsctlHelpNamesTheChain: the help names every step of the
+// default directory's chain, and the directory it gives now.
+func TestCredsctlHelpNamesTheChain(t *testing.T) {
+	t.Parallel()
+	xdg := t.TempDir()
+	env := []string{"XDG_DATA_HOME=" + xdg, "FIXIE_CREDS_DIR=", "FIXIE_DATA_DIR="}
+	r := exampletest.Run(t, exampletest.Bin(t, "credsctl"), env, "", "help")
+	require.Equal(t, 0, r.Code)
+	for _, step := range []string{"$FIXIE_CREDS_DIR", "$FIXIE_DATA_DIR/creds", "$XDG_DATA_HOME/fixie/creds", "~/.local/share/fixie/creds"} {
+		assert.Contains(t, r.Stdout, step)
+	}
+	assert.Contains(t, r.Stdout, "(now "+filepath.Join(xdg, "fixie", "creds")+", from $XDG_DATA_HOME)")
 }

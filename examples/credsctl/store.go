@@ -10,6 +10,7 @@ import (
 
 	"github.com/fixiecreds/fixiecreds/cache"
 	"github.com/fixiecreds/fixiecreds/cache/etcdstore"
+	"github.com/fixiecreds/fixiecreds/examples/internal/credsdir"
 	"github.com/fixiecreds/fixiecreds/examples/internal/etcdconn"
 )
 
@@ -19,15 +20,19 @@ const etcdTimeout = 5 * time.Second
 // storeFlags choose where the records are: a directory (-dir, in main.go)
 // or etcd (-etcd and -etcd-prefix).
 type storeFlags struct {
-	etcd etcdconn.Flags
+	etcd *etcdconn.Flags
 }
 
 // addStoreFlags defines -etcd and -etcd-prefix on flags.
 func addStoreFlags(flags *flag.FlagSet) *storeFlags {
-	f := &storeFlags{}
-	f.etcd.Add(flags, "")
+	f := &storeFlags{etcd: etcdconn.NewFlags("")}
+	f.etcd.Add(flags)
 	return f
 }
+
+// addTo defines the flags again on a command's flag set, keeping the
+// values given before the command as defaults.
+func (f *storeFlags) addTo(flags *flag.FlagSet) { f.etcd.Add(flags) }
 
 // records are the records credsctl works on, in a directory or in etcd.
 type records struct {
@@ -38,15 +43,12 @@ type records struct {
 }
 
 // open opens the records that the flags name: in etcd if -etcd is set,
-// otherwise in the directory dir ("" for the default one). The cache does
-// not watch: credsctl runs one command and exits.
-func (f *storeFlags) open(dir string) (*records, error) {
+// otherwise in the directory dir ("" for the default one), which a
+// command that only reads never creates. The cache does not watch:
+// credsctl runs one command and exits.
+func (f *storeFlags) open(dir string, readOnly bool) (*records, error) {
 	if !f.etcd.Set() {
-		creds, err := cache.New(dir, cache.WithWatch(false))
-		if err != nil {
-			return nil, err
-		}
-		return &records{creds: creds, close: func() { creds.Close() }}, nil
+		return openDir(dir, readOnly)
 	}
 	if dir != "" {
 		return nil, &failure{code: exitUsage, msg: "-dir and -etcd name two places for the records: give one"}
@@ -81,6 +83,25 @@ func (f *storeFlags) open(dir string) (*records, error) {
 			client.Close()
 		},
 	}, nil
+}
+
+// openDir opens the records in the directory dir, or the default one.
+func openDir(dir string, readOnly bool) (*records, error) {
+	credsDir, from, err := credsdir.Resolve(dir)
+	if err != nil {
+		return nil, err
+	}
+	if readOnly {
+		if err := credsdir.MustExist(credsDir, from); err != nil {
+			return nil, &failure{code: exitFailed, err: err,
+				msg: err.Error() + "; give -dir, or register a user to create it"}
+		}
+	}
+	creds, err := cache.New(credsDir, cache.WithWatch(false))
+	if err != nil {
+		return nil, err
+	}
+	return &records{creds: creds, close: func() { creds.Close() }}, nil
 }
 
 // store returns the store of the records, for commands that copy

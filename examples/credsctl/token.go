@@ -26,12 +26,17 @@ func printToken(c call, token, what string) error {
 // readToken reads the first line of stdin as user's token, prompting on
 // stderr if stdin is a terminal.
 func readToken(c call, user string) (string, error) {
-	if f, ok := c.stdin.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprintf(c.stderr, "Token for %s: ", user)
-		}
+	prompted := false
+	if f, ok := c.stdin.(*os.File); ok && isTerminal(f) {
+		fmt.Fprintf(c.stderr, "Token for %s: ", user)
+		prompted = true
 	}
 	line, err := bufio.NewReaderSize(io.LimitReader(c.stdin, maxTokenLine), maxTokenLine).ReadString('\n')
+	if prompted && !strings.HasSuffix(line, "\n") {
+		// The input ended without a newline (Ctrl-D): end the prompt's
+		// line, so that what follows starts a line of its own.
+		fmt.Fprintln(c.stderr)
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("reading the token: %w", err)
 	}
@@ -40,4 +45,15 @@ func readToken(c call, user string) (string, error) {
 		return "", &failure{code: exitUsage, msg: "no token: pipe it to standard input or give -token"}
 	}
 	return token, nil
+}
+
+// isTerminal reports whether f looks like a terminal to prompt on: a
+// character device other than the null device.
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(fi, null)
 }

@@ -6,15 +6,21 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/fixiecreds/fixiecreds/cache"
 	"github.com/fixiecreds/fixiecreds/cache/httpapi"
+	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
+	"github.com/fixiecreds/fixiecreds/middleware"
 	"github.com/fixiecreds/fixiecreds/middleware/echomw"
 )
 
 // newApp returns the Echo app: the fixie-creds service under /creds/, a
 // public index at /, a public health check at /healthz and /hello, which
 // only verified users reach.
-func newApp(creds *cache.Cache) *echo.Echo {
+func newApp(env servemain.Env) *echo.Echo {
+	creds := env.Creds
+	var cfg echomw.AuthConfig
+	if env.Observe != nil {
+		cfg.OnOutcome = func(c echo.Context, o middleware.Outcome) { env.Observe(c.Request(), o) }
+	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -22,7 +28,7 @@ func newApp(creds *cache.Cache) *echo.Echo {
 	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", httpapi.Handler(creds))))
 	e.GET("/", index)
 	e.GET("/healthz", healthz)
-	e.GET("/hello", hello, echomw.Auth(creds))
+	e.GET("/hello", hello, echomw.AuthWithConfig(creds, cfg))
 	return e
 }
 

@@ -7,7 +7,8 @@
 //	go run ./examples/echo
 //
 // It takes the same flags as examples/server (-addr, default
-// 127.0.0.1:8080; -dir; -watch), logs the same "listening" line, shuts
+// 127.0.0.1:8080; -dir; -watch; -metrics), serves the same /healthz,
+// /readyz and, with -metrics, /metrics, logs the same "listening" line, shuts
 // down the same way on SIGINT or SIGTERM, and answers the same curl session:
 //
 //	curl -d '{"user":"alice","email":"alice@example.org"}' localhost:8080/creds/register

@@ -81,3 +81,21 @@ func TestEchoStartFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestEchoOperations: the Echo server has the same /readyz and, with
+// -metrics, counts its middleware's decisions at /metrics.
+func TestEchoOperations(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "creds")
+	_, base := exampletest.StartServer(t, exampletest.Bin(t, "echo"), nil, "-addr", "127.0.0.1:0", "-dir", dir, "-metrics")
+	c := exampletest.NewClient(t, base)
+	code, _, body := c.Get("/readyz", nil)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "ready\n", body)
+	token := c.Register("alice", "alice@example.org")
+	code, _ = c.Hello("alice", token)
+	require.Equal(t, http.StatusOK, code)
+	code, _, body = c.Get("/metrics", nil)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `fixiecreds_auth_requests_total{reason="",result="accepted"} 1`)
+}

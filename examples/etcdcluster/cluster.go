@@ -81,7 +81,8 @@ func runCluster(ctx context.Context, log *slog.Logger, c config, stdout io.Write
 	var wg sync.WaitGroup
 	for i, s := range servers {
 		wg.Go(func() {
-			errs[i] = servemain.Serve(ctx, s.log, s.ln, routes.Handler(s.creds, s.log), "etcd", etcd.Endpoint(), "prefix", c.prefix)
+			handler := servemain.Handler(servemain.Env{Creds: s.creds, Log: s.log}, routes.Handler) // with /readyz
+			errs[i] = servemain.Serve(ctx, s.log, s.ln, handler, "etcd", etcd.Endpoint(), "prefix", c.prefix)
 			cancel()
 		})
 	}

@@ -18,11 +18,12 @@ const readyTimeout = 5 * time.Second
 
 // etcdSource is a servemain.Source on etcd: flags -etcd and -etcd-prefix.
 type etcdSource struct {
-	flags etcdconn.Flags
+	flags *etcdconn.Flags
 }
 
 func (s *etcdSource) AddFlags(flags *flag.FlagSet) {
-	s.flags.Add(flags, "127.0.0.1:2379")
+	s.flags = etcdconn.NewFlags("127.0.0.1:2379")
+	s.flags.Add(flags)
 }
 
 // Open connects to etcd and opens a cache on the prefix. If etcd does not

@@ -7,7 +7,9 @@
 //	go run ./examples/server
 //
 // It listens on 127.0.0.1:8080 and keeps credentials in the default
-// directory ($FIXIE_CREDS_DIR, else ~/.local/share/fixie/creds). Then:
+// directory ($FIXIE_CREDS_DIR, else $FIXIE_DATA_DIR/creds, else
+// $XDG_DATA_HOME/fixie/creds, else ~/.local/share/fixie/creds; -h prints
+// the one that applies). Then:
 //
 //	curl -d '{"user":"alice","email":"alice@example.org"}' localhost:8080/creds/register
 //	curl -H 'X-Fixie-User: alice' -H "X-Fixie-Token: $TOKEN" localhost:8080/hello
@@ -15,6 +17,11 @@
 // Routes:
 //
 //	GET  /                  public: how to use the server
+//	GET  /healthz           public: liveness, "ok" while the process serves
+//	GET  /readyz            public: readiness, 503 while the credentials
+//	                        cannot be read or their change feed has been down
+//	                        for a poll interval (cache.Cache.Ready)
+//	GET  /metrics           with -metrics: Prometheus metrics
 //	GET  /hello             protected: greets the verified user
 //	POST /creds/register    {"user","email"} → {"status":true,"token":…}
 //	POST /creds/verify      {"user","token"}
@@ -25,7 +32,12 @@
 //
 //	-addr host:port  where to listen (default 127.0.0.1:8080); port 0 picks a
 //	                 free port, and the "listening" log line says which
-//	-dir directory   credentials directory (default as above)
+//	-dir directory   credentials directory (default as above); a new or
+//	                 empty one is named in a warning at start, since every
+//	                 request to /hello then gets 401
+//	-metrics         serve /metrics: the cache's counters, and the
+//	                 middleware's decisions by result and reason, with a
+//	                 latency histogram (examples/internal/metrics)
 //	-watch=false     do not watch the directory for changes; a cached record
 //	                 is then re-read after at most a second
 //

@@ -144,3 +144,25 @@ func TestServerStartFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestServerOperations: /readyz answers next to the liveness /healthz,
+// -metrics serves /metrics, and a server on a new directory warns that it
+// is empty, naming it.
+func TestServerOperations(t *testing.T) {
+	t.Parallel()
+	p, c, dir := start(t, "-metrics")
+	p.WaitLog(t, regexp.MustCompile(`level=WARN msg="created a new, empty credentials directory.*dir=`+regexp.QuoteMeta(dir)))
+	code, _, body := c.Get("/readyz", nil)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "ready\n", body)
+
+	token := c.Register("alice", "alice@example.org")
+	code, _ = c.Hello("alice", `"`+token+`"`)
+	assert.Equal(t, http.StatusUnauthorized, code)
+	p.WaitLog(t, regexp.MustCompile(`result=rejected user=alice reason="cache: malformed token"`))
+	code, _, body = c.Get("/metrics", nil)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `fixiecreds_auth_requests_total{reason="malformed_token",result="rejected"} 1`)
+	assert.Contains(t, body, "fixiecreds_cache_loads_total")
+	assert.NotContains(t, body, token)
+}

@@ -2,6 +2,7 @@ package echomw
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -80,9 +81,13 @@ type auth struct {
 
 // serve authenticates the request in c and calls next or answers.
 func (a *auth) serve(c echo.Context, next echo.HandlerFunc) error {
-	d := a.chk.Decide(c.Request(), a.skip != nil && a.skip(c))
+	var d authn.Decision
 	if a.onOutcome != nil {
-		a.onOutcome(c, outcome(d.Verdict))
+		start := time.Now()
+		d = a.chk.Decide(c.Request(), a.skip != nil && a.skip(c))
+		a.onOutcome(c, outcome(d.Verdict, time.Since(start)))
+	} else {
+		d = a.chk.Decide(c.Request(), a.skip != nil && a.skip(c))
 	}
 	if d.Next != nil {
 		c.SetRequest(d.Next)
@@ -104,19 +109,29 @@ func User(c echo.Context) (string, bool) {
 	return middleware.UserFromContext(c.Request().Context())
 }
 
+// sentinels are package middleware's errors, which the core wraps in its
+// reasons.
+var sentinels = authn.Sentinels{
+	Missing: middleware.ErrMissingCredentials,
+	Invalid: middleware.ErrInvalidCredentials,
+	Failed:  middleware.ErrVerifyFailed,
+}
+
 // defaultErrorHandler is the ErrorHandler of DefaultAuthConfig: an
-// *echo.HTTPError with the status and message of authn.DefaultAnswer, and
-// err as its internal error, for Echo's error handler to answer. The
-// message is set from a constant, which, unlike the string DefaultAnswer
-// returns, goes into the interface without an allocation.
+// *echo.HTTPError with code 401 and message "Unauthorized", or 500 and
+// "Credentials could not be verified" for an error wrapping
+// middleware.ErrVerifyFailed, and err as its internal error, for Echo's
+// error handler to answer. The message is set from a constant, which,
+// unlike a string variable, goes into the interface without an
+// allocation.
 func defaultErrorHandler(err error, _ echo.Context) error {
-	if status, _ := authn.DefaultAnswer(err); status != http.StatusUnauthorized {
+	if status, _ := sentinels.DefaultAnswer(err); status != http.StatusUnauthorized {
 		return &echo.HTTPError{Code: status, Message: authn.FailedMessage, Internal: err}
 	}
 	return &echo.HTTPError{Code: http.StatusUnauthorized, Message: authn.UnauthorizedMessage, Internal: err}
 }
 
 // outcome converts the core's verdict to what OnOutcome receives.
-func outcome(v authn.Verdict) middleware.Outcome {
-	return middleware.Outcome{Result: middleware.Result(v.Result), User: v.User, Basic: v.Basic, Err: v.Err}
+func outcome(v authn.Verdict, elapsed time.Duration) middleware.Outcome {
+	return middleware.Outcome{Result: middleware.Result(v.Result), User: v.User, Basic: v.Basic, Err: v.Err, Elapsed: elapsed}
 }

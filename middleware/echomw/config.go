@@ -112,5 +112,6 @@ func (cfg AuthConfig) settings() authn.Settings {
 		TokenHeader: cfg.TokenHeader,
 		Realm:       cfg.Realm,
 		Basic:       cfg.BasicAuth,
+		Errors:      sentinels,
 	}
 }

@@ -14,18 +14,24 @@ import (
 // DefaultPrefix is the default of -etcd-prefix.
 const DefaultPrefix = "/fixiecreds/users/"
 
-// Flags are the -etcd and -etcd-prefix flags. The zero value holds no
-// endpoints; [Flags.Add] defines the flags and sets their defaults.
+// Flags are the -etcd and -etcd-prefix flags. Make them with [NewFlags].
 type Flags struct {
 	Endpoints string // -etcd: host:port,...
 	Prefix    string // -etcd-prefix
 }
 
-// Add defines -etcd, whose default is endpoints ("" for none), and
-// -etcd-prefix on fs.
-func (f *Flags) Add(fs *flag.FlagSet, endpoints string) {
-	fs.StringVar(&f.Endpoints, "etcd", endpoints, "etcd endpoints: `host:port,...` of every member of the cluster")
-	fs.StringVar(&f.Prefix, "etcd-prefix", DefaultPrefix, "etcd key `prefix` of the users' records, ending with '/': one per deployment")
+// NewFlags returns Flags whose -etcd defaults to endpoints ("" for none)
+// and -etcd-prefix to [DefaultPrefix].
+func NewFlags(endpoints string) *Flags {
+	return &Flags{Endpoints: endpoints, Prefix: DefaultPrefix}
+}
+
+// Add defines -etcd and -etcd-prefix on fs, with the values f holds as
+// defaults: it may define them on more than one flag set, such as those
+// before and after a command.
+func (f *Flags) Add(fs *flag.FlagSet) {
+	fs.StringVar(&f.Endpoints, "etcd", f.Endpoints, "etcd endpoints: `host:port,...` of every member of the cluster")
+	fs.StringVar(&f.Prefix, "etcd-prefix", f.Prefix, "etcd key `prefix` of the users' records, ending with '/': one per deployment")
 }
 
 // Set reports whether -etcd is set: not empty. [Flags.Open] says if it

@@ -66,46 +66,58 @@ func TestQuickStartCommands(t *testing.T) {
 	assert.Regexp(t, `(?m)^modules="`+regexp.QuoteMeta(strings.Join(patterns, " "))+`"`, string(ci), "CI tests the same modules")
 }
 
+// programs returns the README's complete programs.
+func programs(t *testing.T) []string {
+	t.Helper()
+	var progs []string
+	for _, b := range goBlocks(readme(t)) {
+		if strings.HasPrefix(b, "package main\n") {
+			progs = append(progs, b)
+		}
+	}
+	return progs
+}
+
 // Every complete program in the README builds against the current code, in
 // the examples module, where the routers the programs use are
 // dependencies.
 func TestProgramsBuild(t *testing.T) {
 	t.Parallel()
+	progs := programs(t)
+	require.GreaterOrEqual(t, len(progs), 7, "the net/http, router, chi, gorilla/mux, Echo, HTTP client and Client programs")
+	for i, src := range progs {
+		t.Run(fmt.Sprint("program", i+1), func(t *testing.T) {
+			t.Parallel()
+			buildProgram(t, src, i+1)
+		})
+	}
+}
+
+// buildProgram builds the program src, the README's n-th, as if it were
+// a package of the examples module, without touching the working tree,
+// and returns the binary's path.
+func buildProgram(t *testing.T, src string, n int) string {
+	t.Helper()
 	goCmd, err := exec.LookPath("go")
 	require.NoError(t, err)
 	modRoot, err := filepath.Abs(filepath.Join(root, "examples"))
 	require.NoError(t, err)
-
-	var programs []string
-	for _, b := range goBlocks(readme(t)) {
-		if strings.HasPrefix(b, "package main\n") {
-			programs = append(programs, b)
-		}
-	}
-	require.GreaterOrEqual(t, len(programs), 6, "the net/http, router, chi, gorilla/mux, Echo and Client programs")
-
-	for i, src := range programs {
-		t.Run(fmt.Sprint("program", i+1), func(t *testing.T) {
-			t.Parallel()
-			tmp := t.TempDir()
-			file := filepath.Join(tmp, "main.go")
-			require.NoError(t, os.WriteFile(file, []byte(src), 0o600))
-			// The program builds as if it were a package of this module,
-			// without touching the working tree.
-			pkgDir := filepath.Join(modRoot, "internal", "readme", fmt.Sprint("program", i+1))
-			overlay, err := json.Marshal(map[string]any{
-				"Replace": map[string]string{filepath.Join(pkgDir, "main.go"): file},
-			})
-			require.NoError(t, err)
-			overlayFile := filepath.Join(tmp, "overlay.json")
-			require.NoError(t, os.WriteFile(overlayFile, overlay, 0o600))
-
-			build := exec.Command(goCmd, "build", "-overlay", overlayFile, "-o", filepath.Join(tmp, "bin"), pkgDir)
-			build.Dir = modRoot
-			out, err := build.CombinedOutput()
-			assert.NoErrorf(t, err, "program %d:\n%s\n%s", i+1, src, out)
-		})
-	}
+	tmp := t.TempDir()
+	file := filepath.Join(tmp, "main.go")
+	require.NoError(t, os.WriteFile(file, []byte(src), 0o600))
+	pkgDir := filepath.Join(modRoot, "internal", "readme", fmt.Sprint("program", n))
+	overlay, err := json.Marshal(map[string]any{
+		"Replace": map[string]string{filepath.Join(pkgDir, "main.go"): file},
+	})
+	require.NoError(t, err)
+	overlayFile := filepath.Join(tmp, "overlay.json")
+	require.NoError(t, os.WriteFile(overlayFile, overlay, 0o600))
+	bin := filepath.Join(tmp, "bin")
+	build := exec.Command(goCmd, "build", "-overlay", overlayFile, "-o", bin, pkgDir)
+	build.Dir = modRoot
+	out, err := build.CombinedOutput()
+	require.NoErrorf(t, err, "program %d:\n%s\n%s", n, src, out)
+	return bin
 }
 
 // The README's Go is gofmt'ed, and the fragments (such as a configured

@@ -10,18 +10,19 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/fixiecreds/fixiecreds/cache"
 	"github.com/fixiecreds/fixiecreds/cache/httpapi"
+	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
 // Handler returns the server's handler: the fixie-creds service under
 // /creds/, a public index at /, a public health check at /healthz and the
-// protected /hello. It logs each authentication decision to log, never a
-// token.
-func Handler(creds *cache.Cache, log *slog.Logger) http.Handler {
+// protected /hello. It logs each authentication decision to env.Log,
+// never a token.
+func Handler(env servemain.Env) http.Handler {
+	creds := env.Creds
 	auth := middleware.AuthWithConfig(creds, middleware.Config{
-		OnOutcome: logOutcome(log),
+		OnOutcome: servemain.Both(logOutcome(env.Log), env.Observe),
 	})
 
 	mux := http.NewServeMux()

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/examples/internal/credsdir"
 )
 
 // A Source is where a server keeps its records: [Dir], or etcd in
@@ -57,13 +58,14 @@ type Dir struct {
 
 // AddFlags implements [Source].
 func (d *Dir) AddFlags(flags *flag.FlagSet) {
-	flags.StringVar(&d.dir, "dir", "", "credentials `directory` (default $FIXIE_CREDS_DIR, else ~/.local/share/fixie/creds)")
+	flags.StringVar(&d.dir, "dir", "", credsdir.Usage())
 	flags.BoolVar(&d.watch, "watch", true, "watch the credentials directory for changes made by other processes")
 }
 
-// Open implements [Source].
+// Open implements [Source]: it warns if the directory was just made or
+// holds no record (see openCreds).
 func (d *Dir) Open(_ context.Context, log *slog.Logger) (*Opened, error) {
-	creds, err := cache.New(d.dir, cache.WithWatch(d.watch), cache.WithLogger(log))
+	creds, err := openCreds(log, d.dir, cache.WithWatch(d.watch), cache.WithLogger(log))
 	if err != nil {
 		return nil, err
 	}

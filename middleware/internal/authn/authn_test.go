@@ -86,8 +86,7 @@ func TestChallengeIsClipped(t *testing.T) {
 // TestHotPathAllocations pins the allocation budget of a verified request:
 // none in Check, one in WithUser, and so one in Decide.
 func TestHotPathAllocations(t *testing.T) {
-	chk, err := New(Settings{UserHeader: "X-Fixie-User", TokenHeader: "X-Fixie-Token", Realm: "fixie"},
-		func(context.Context, string, string) (bool, error) { return true, nil })
+	chk, err := New(testSettings(Settings{UserHeader: "X-Fixie-User", TokenHeader: "X-Fixie-Token", Realm: "fixie"}), Verifier{Verify: func(context.Context, string, string) (bool, error) { return true, nil }})
 	require.NoError(t, err)
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	req.Header["X-Fixie-User"] = []string{"alice"}

@@ -11,8 +11,7 @@ import (
 // around a verifier that does no work, so that only the middleware's own
 // share of a verified request remains.
 func BenchmarkCheck(b *testing.B) {
-	chk, err := New(Settings{UserHeader: "X-Fixie-User", TokenHeader: "X-Fixie-Token", Realm: "fixie"},
-		func(context.Context, string, string) (bool, error) { return true, nil })
+	chk, err := New(testSettings(Settings{UserHeader: "X-Fixie-User", TokenHeader: "X-Fixie-Token", Realm: "fixie"}), Verifier{Verify: func(context.Context, string, string) (bool, error) { return true, nil }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,10 +10,6 @@ import (
 	"github.com/fixiecreds/fixiecreds/cache"
 )
 
-// VerifyFunc asks whether token is user's; ctx is the request's context. Its
-// results follow [cache.Cache.Verify].
-type VerifyFunc func(ctx context.Context, user, token string) (bool, error)
-
 // Defaults that an empty [Settings] field takes, for both front ends.
 const (
 	DefaultUserHeader  = "X-Fixie-User"
@@ -29,6 +25,7 @@ type Settings struct {
 	TokenHeader string // header carrying the token; removed from every request
 	Realm       string // realm of the WWW-Authenticate challenge
 	Basic       bool   // accept Authorization: Basic user:token when both headers are absent
+	Errors      Sentinels
 }
 
 // withDefaults returns s with its empty fields set to the defaults.
@@ -48,21 +45,28 @@ func (s Settings) withDefaults() Settings {
 // Checker reads, removes and verifies the credentials of requests. It is
 // immutable after [New] and safe for concurrent use.
 type Checker struct {
-	userKey   string // canonical header keys, so that look-ups skip canonicalization
-	tokenKey  string
-	basic     bool
-	verify    VerifyFunc
-	challenge []string
+	userKey    string // canonical header keys, so that look-ups skip canonicalization
+	tokenKey   string
+	basic      bool
+	verify     VerifyFunc
+	checkToken func(string) error
+	errs       Sentinels
+	reasons    reasons
+	challenge  []string
 }
 
 // New returns a Checker for s, its empty fields set to the defaults, that
-// asks verify. It reports an error if a header name is not a valid HTTP
-// field name, if both name the same header, if the Basic fallback is on and
+// asks v. It reports an error if a header name is not a valid HTTP field
+// name, if both name the same header, if the Basic fallback is on and
 // either is Authorization, if the realm holds a quote, a backslash or a
-// character other than printable ASCII, or if verify is nil.
-func New(s Settings, verify VerifyFunc) (*Checker, error) {
-	if verify == nil {
+// character other than printable ASCII, if v.Verify is nil, or if a
+// sentinel is missing.
+func New(s Settings, v Verifier) (*Checker, error) {
+	if v.Verify == nil {
 		return nil, errors.New("middleware: nil verifier")
+	}
+	if !s.Errors.ok() {
+		return nil, errors.New("middleware: the checker's sentinel errors are not set")
 	}
 	s = s.withDefaults()
 	if !validFieldName(s.UserHeader) {
@@ -82,12 +86,19 @@ func New(s Settings, verify VerifyFunc) (*Checker, error) {
 	if !validRealm(s.Realm) {
 		return nil, fmt.Errorf("middleware: invalid realm %q", s.Realm)
 	}
+	checkToken := v.CheckToken
+	if checkToken == nil {
+		checkToken = CheckHex
+	}
 	return &Checker{
-		userKey:   userKey,
-		tokenKey:  tokenKey,
-		basic:     s.Basic,
-		verify:    verify,
-		challenge: challenge(s.Realm, s.Basic),
+		userKey:    userKey,
+		tokenKey:   tokenKey,
+		basic:      s.Basic,
+		verify:     v.Verify,
+		checkToken: checkToken,
+		errs:       s.Errors,
+		reasons:    newReasons(s.Errors, userKey, tokenKey, s.Basic),
+		challenge:  challenge(s.Realm, s.Basic),
 	}, nil
 }
 
@@ -109,49 +120,72 @@ func (c *Checker) Strip(h http.Header) {
 // Check reads the credentials in h, removes them as [Checker.Strip] does,
 // and verifies them. The Verdict's Err is:
 //   - nil when the credentials were accepted;
-//   - [ErrMissing] when the user or token is absent or empty;
-//   - [ErrInvalid] when a credential header is repeated or a Basic header
-//     cannot be decoded;
+//   - an error wrapping the Missing sentinel when the user or token is
+//     absent or empty, which names the headers the Checker reads, and says
+//     whether an Authorization header came that the Checker does not read;
+//   - an error wrapping the Invalid sentinel when a credential header is
+//     repeated or a Basic header cannot be read;
 //   - the verifier's error when it names a refusal ([cache.ErrNotRegistered],
 //     [cache.ErrInvalidUser], [cache.ErrInvalidToken], [cache.ErrMalformedToken]),
-//     and [cache.ErrInvalidToken] when the verifier answered (false, nil);
-//   - otherwise an error wrapping both [ErrFailed] and the verifier's error:
-//     verification could not complete, and a verifier that claims success
-//     together with an error is not believed.
+//     [cache.ErrInvalidToken] when the verifier answered (false, nil), and
+//     [cache.ErrMalformedToken] in place of either for a token that cannot
+//     be anyone's (see [Verifier.CheckToken]);
+//   - otherwise an error wrapping both the Failed sentinel and the
+//     verifier's error: verification could not complete, and a verifier
+//     that claims success together with an error is not believed.
 //
-// On success it does not allocate beyond what the verifier does.
+// It does not allocate beyond what the verifier does, except for a
+// verification that could not complete.
 func (c *Checker) Check(ctx context.Context, h http.Header) Verdict {
 	user, nUser := first(h, c.userKey)
 	token, nToken := first(h, c.tokenKey)
 	delete(h, c.tokenKey)
 	var v Verdict
+	hint := noHint
 	if c.basic {
 		bUser, bToken, found, ok := takeBasic(h)
-		if found && user == "" && token == "" && nUser <= 1 && nToken <= 1 {
+		switch {
+		case found && user == "" && token == "" && nUser <= 1 && nToken <= 1:
 			v.Basic = true
 			if !ok {
-				v.Result, v.Err = Rejected, ErrInvalid
+				v.Result, v.Err = Rejected, c.reasons.badBasic
+				return v
+			}
+			if bUser == "" || bToken == "" {
+				v.Result, v.Err = Missing, c.reasons.basicMissing[b2i(bUser == "")][b2i(bToken == "")]
 				return v
 			}
 			user, token, nUser, nToken = bUser, bToken, 1, 1
+		case !found && len(h[authorization]) > 0:
+			hint = notBasicAuth
 		}
+	} else if len(h[authorization]) > 0 {
+		hint = basicOff
 	}
 	v.User = user
 	switch {
 	case nUser > 1 || nToken > 1:
-		v.Result, v.Err = Rejected, ErrInvalid
+		v.Result, v.Err = Rejected, c.reasons.repeated
 		return v
 	case user == "" || token == "":
-		v.Result, v.Err = Missing, ErrMissing
+		v.Result, v.Err = Missing, c.reasons.missing[presenceOf(user, nUser)][presenceOf(token, nToken)][hint]
 		return v
 	}
 	ok, err := c.verify(ctx, user, token)
-	v.Result, v.Err = classify(ok, err)
+	v.Result, v.Err = c.classify(ok, err)
+	if v.Result == Rejected {
+		// Checked on every refusal by the verifier, so that a registered
+		// user with a bad token costs what an unknown name does.
+		malformed := c.checkToken(token) != nil
+		if malformed && (err == nil || errors.Is(err, cache.ErrInvalidToken)) {
+			v.Err = cache.ErrMalformedToken
+		}
+	}
 	return v
 }
 
 // classify maps a verifier's answer to a result and its cause.
-func classify(ok bool, err error) (Result, error) {
+func (c *Checker) classify(ok bool, err error) (Result, error) {
 	switch {
 	case err == nil && ok:
 		return Accepted, nil
@@ -163,7 +197,15 @@ func classify(ok bool, err error) (Result, error) {
 		errors.Is(err, cache.ErrMalformedToken):
 		return Rejected, err
 	}
-	return Failed, fmt.Errorf("%w: %w", ErrFailed, err)
+	return Failed, fmt.Errorf("%w: %w", c.errs.Failed, err)
+}
+
+// b2i is 1 for true.
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // first returns the first value of the canonical key in h and how many

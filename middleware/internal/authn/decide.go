@@ -1,9 +1,6 @@
 package authn
 
-import (
-	"errors"
-	"net/http"
-)
+import "net/http"
 
 // Decision is what a front end does with one request, as [Checker.Decide]
 // found it. It never holds the token.
@@ -16,10 +13,10 @@ type Decision struct {
 	// token.
 	Next *http.Request
 
-	// Refusal, when Next is nil, is the error for the error handler:
-	// [ErrMissing], [ErrInvalid] (whatever the reason, so that the answer
-	// does not tell whether the user exists), or the Verdict's error, which
-	// wraps [ErrFailed].
+	// Refusal, when Next is nil, is the error for the error handler: the
+	// Missing or Invalid sentinel itself (whatever the reason, so that the
+	// answer does not tell whether the user exists), or the Verdict's
+	// error, which wraps the Failed sentinel.
 	Refusal error
 
 	// Challenge reports that the refusal is a 401 whose answer carries the
@@ -45,25 +42,9 @@ func (c *Checker) Decide(r *http.Request, skip bool) Decision {
 	case Failed:
 		d.Refusal = d.Err
 	case Missing:
-		d.Refusal, d.Challenge = ErrMissing, true
+		d.Refusal, d.Challenge = c.errs.Missing, true
 	default:
-		d.Refusal, d.Challenge = ErrInvalid, true
+		d.Refusal, d.Challenge = c.errs.Invalid, true
 	}
 	return d
-}
-
-// Messages of the default answers to a refusal.
-const (
-	UnauthorizedMessage = "Unauthorized"
-	FailedMessage       = "Credentials could not be verified"
-)
-
-// DefaultAnswer returns the status and message with which a front end's
-// default error handler answers the refusal err: 500 and [FailedMessage]
-// when err wraps [ErrFailed], 401 and [UnauthorizedMessage] otherwise.
-func DefaultAnswer(err error) (status int, message string) {
-	if errors.Is(err, ErrFailed) {
-		return http.StatusInternalServerError, FailedMessage
-	}
-	return http.StatusUnauthorized, UnauthorizedMessage
 }

@@ -30,7 +30,7 @@ func verifyAlice(_ context.Context, user, token string) (bool, error) {
 
 func TestDecide(t *testing.T) {
 	t.Parallel()
-	chk, err := New(Settings{}, verifyAlice)
+	chk, err := New(testSettings(Settings{}), Verifier{Verify: verifyAlice})
 	require.NoError(t, err)
 	tests := []struct {
 		name          string
@@ -43,10 +43,10 @@ func TestDecide(t *testing.T) {
 	}{
 		{name: "accepted", header: http.Header{"X-Fixie-User": {"alice"}, "X-Fixie-Token": {"ff"}}, wantResult: Accepted, wantPass: true},
 		{name: "skipped", skip: true, header: http.Header{"X-Fixie-Token": {"ff"}}, wantResult: Skipped, wantPass: true},
-		{name: "missing", header: http.Header{}, wantResult: Missing, wantRefusal: ErrMissing, wantChallenge: true},
-		{name: "wrong token", header: http.Header{"X-Fixie-User": {"alice"}, "X-Fixie-Token": {"1"}}, wantResult: Rejected, wantRefusal: ErrInvalid, wantChallenge: true},
-		{name: "unknown user", header: http.Header{"X-Fixie-User": {"bob"}, "X-Fixie-Token": {"ff"}}, wantResult: Rejected, wantRefusal: ErrInvalid, wantChallenge: true},
-		{name: "failed", header: http.Header{"X-Fixie-User": {"broken"}, "X-Fixie-Token": {"ff"}}, wantResult: Failed, wantRefusal: ErrFailed},
+		{name: "missing", header: http.Header{}, wantResult: Missing, wantRefusal: errMissing, wantChallenge: true},
+		{name: "wrong token", header: http.Header{"X-Fixie-User": {"alice"}, "X-Fixie-Token": {"1"}}, wantResult: Rejected, wantRefusal: errInvalid, wantChallenge: true},
+		{name: "unknown user", header: http.Header{"X-Fixie-User": {"bob"}, "X-Fixie-Token": {"ff"}}, wantResult: Rejected, wantRefusal: errInvalid, wantChallenge: true},
+		{name: "failed", header: http.Header{"X-Fixie-User": {"broken"}, "X-Fixie-Token": {"ff"}}, wantResult: Failed, wantRefusal: errFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,7 +67,7 @@ func TestDecide(t *testing.T) {
 			}
 			assert.Nil(t, d.Next)
 			assert.ErrorIs(t, d.Refusal, tt.wantRefusal)
-			if tt.wantRefusal == ErrFailed {
+			if tt.wantRefusal == errFailed {
 				assert.ErrorIs(t, d.Refusal, errDisk)
 			} else {
 				assert.Same(t, tt.wantRefusal, d.Refusal, "a refusal hands over the sentinel, not the reason")
@@ -83,11 +83,11 @@ func TestDefaultAnswer(t *testing.T) {
 		wantStatus int
 		wantMsg    string
 	}{
-		{ErrMissing, http.StatusUnauthorized, "Unauthorized"},
-		{ErrInvalid, http.StatusUnauthorized, "Unauthorized"},
-		{errors.Join(ErrFailed, errDisk), http.StatusInternalServerError, "Credentials could not be verified"},
+		{errMissing, http.StatusUnauthorized, "Unauthorized"},
+		{errInvalid, http.StatusUnauthorized, "Unauthorized"},
+		{errors.Join(errFailed, errDisk), http.StatusInternalServerError, "Credentials could not be verified"},
 	} {
-		status, msg := DefaultAnswer(tc.err)
+		status, msg := testErrors.DefaultAnswer(tc.err)
 		assert.Equal(t, tc.wantStatus, status, tc.err.Error())
 		assert.Equal(t, tc.wantMsg, msg, tc.err.Error())
 	}
@@ -95,7 +95,7 @@ func TestDefaultAnswer(t *testing.T) {
 
 func TestSettingsDefaults(t *testing.T) {
 	t.Parallel()
-	chk, err := New(Settings{Basic: true}, verifyAlice)
+	chk, err := New(testSettings(Settings{Basic: true}), Verifier{Verify: verifyAlice})
 	require.NoError(t, err)
 	assert.Equal(t, []string{`Fixie realm="fixie"`, `Basic realm="fixie", charset="UTF-8"`}, chk.Challenge())
 	r := httptest.NewRequest(http.MethodGet, "/", nil)
@@ -138,15 +138,16 @@ func TestAdapt(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f, err := Adapt(tc.v)
+			a, err := Adapt(tc.v)
 			if tc.wantErr != "" {
 				assert.EqualError(t, err, tc.wantErr)
-				assert.Nil(t, f)
+				assert.Nil(t, a.Verify)
 				return
 			}
 			require.NoError(t, err)
-			require.NotNil(t, f)
-			assert.NotPanics(t, func() { _, _ = f(context.Background(), "alice", "ff") })
+			require.NotNil(t, a.Verify)
+			assert.Nil(t, a.CheckToken, "none of these checks tokens")
+			assert.NotPanics(t, func() { _, _ = a.Verify(context.Background(), "alice", "ff") })
 		})
 	}
 }

@@ -5,7 +5,9 @@
 // deciding what to do with the request (pass it on, or refuse it with which
 // error, challenge and default answer), and carrying the verified user in a
 // request context. Each front end keeps only its framework's glue: calling
-// its skipper and hooks, and writing the answer its framework's way.
+// its skipper and hooks, and writing the answer its framework's way. The
+// errors a Checker hands out are the public package's ([Sentinels]), so
+// that its documentation names nothing of this package.
 //
 // # Hot path
 //
@@ -15,11 +17,12 @@
 //
 // # Example
 //
-//	verify, err := authn.Adapt(v)
+//	v, err := authn.Adapt(verifier)
 //	if err != nil {
 //		return err
 //	}
-//	chk, err := authn.New(authn.Settings{}, verify) // the default headers and realm
+//	// The default headers and realm, and the front end's own errors.
+//	chk, err := authn.New(authn.Settings{Errors: sentinels}, v)
 //	if err != nil {
 //		return err
 //	}
@@ -32,5 +35,5 @@
 //	if d.Challenge {
 //		w.Header()["Www-Authenticate"] = chk.Challenge()
 //	}
-//	status, msg := authn.DefaultAnswer(d.Refusal)
+//	status, msg := sentinels.DefaultAnswer(d.Refusal)
 package authn
