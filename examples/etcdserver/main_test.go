@@ -67,6 +67,9 @@ func TestEtcdServersShareUsers(t *testing.T) {
 	code, _, body := c2.Get("/healthz", nil)
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "ok\n", body)
+	code, _, body = c2.Get("/readyz", nil)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, "ready\n", body)
 
 	// Registered through one, served by both.
 	token := c1.Register("alice", "alice@example.org")
@@ -114,6 +117,8 @@ func TestEtcdServerWithoutEtcd(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	code, _ = c.Hello("alice", "00ff")
 	assert.Equal(t, http.StatusInternalServerError, code, "a record that cannot be read")
+	code, _, _ = c.Get("/readyz", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, code)
 
 	etcd, err := embedetcd.Start(embedetcd.Config{Dir: t.TempDir(), ClientAddr: endpoint})
 	require.NoError(t, err)
