@@ -22,6 +22,8 @@ var commands = map[string]command{
 	"deregister": {usage: "deregister USER", nargs: 1, run: deregister},
 	"list":       {usage: "list", nargs: 0, readOnly: true, run: list},
 	"show":       {usage: "show USER", nargs: 1, readOnly: true, run: show},
+	"import":     {usage: "import DIR", nargs: 1, run: importDir},
+	"export":     {usage: "export DIR", nargs: 1, readOnly: true, run: exportDir},
 }
 
 func register(creds *cache.Cache, c call) error {
@@ -87,19 +89,20 @@ func list(creds *cache.Cache, c call) error {
 	return nil
 }
 
-// show prints the record as it is on disk. The stored value is the hash of
-// the token, which is of no use as a token: say so.
+// show prints the record as it is stored, and where: its file, or on
+// etcd its key. The stored value is the hash of the token, which is of no
+// use as a token: say so.
 func show(creds *cache.Cache, c call) error {
 	user := c.args[0]
 	u, err := creds.LoadUser(user)
 	if err != nil {
 		return explain(err, user, "")
 	}
-	file, err := creds.UserCredFile(user)
+	where, err := c.recs.where(user)
 	if err != nil {
 		return explain(err, user, "")
 	}
-	fmt.Fprintf(c.stdout, "user: %s\nemail: %s\nhashed_token (SHA-256, not a token): %s\nfile: %s\n",
-		u.User, u.Email, u.HashedToken, file)
+	fmt.Fprintf(c.stdout, "user: %s\nemail: %s\nhashed_token (SHA-256, not a token): %s\n%s\n",
+		u.User, u.Email, u.HashedToken, where)
 	return nil
 }

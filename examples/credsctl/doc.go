@@ -1,7 +1,9 @@
 // Credsctl administers a fixie credentials directory: the one that the
 // example servers, any server built on package cache, and the Python
-// fixie-creds service read. Running servers see its changes without a
-// restart, through their cache's change watching.
+// fixie-creds service read; or, with -etcd, the records that servers on
+// etcd share (examples/etcdserver, package cache/etcdstore). Running
+// servers see its changes without a restart, through their cache's change
+// watching.
 //
 // Run it from the repository root:
 //
@@ -11,7 +13,7 @@
 //
 // # Usage
 //
-//	credsctl [-dir DIR] COMMAND [ARGS]
+//	credsctl [-dir DIR | -etcd HOST:PORT,... [-etcd-prefix PREFIX]] COMMAND [ARGS]
 //
 //	register USER EMAIL         register USER; print the new token on stdout
 //	verify [-token TOKEN] USER  check USER's token, read from stdin unless -token
@@ -21,6 +23,8 @@
 //	                            removal (cache.RemoveUser)
 //	list                        print the registered users, one per line
 //	show USER                   print USER's record: email and the stored hash
+//	import DIR                  copy every record of the directory DIR here
+//	export DIR                  copy every record from here into DIR
 //
 // -dir names the credentials directory; without it credsctl uses the
 // default of cache.New(""): $FIXIE_CREDS_DIR, else $FIXIE_DATA_DIR/creds,
@@ -28,10 +32,39 @@
 // credsctl help prints the directory that gives now. Flags may come
 // before or after the command and its arguments; -- ends them.
 //
-// list, show and verify only read: on a directory that does not exist
-// (a typo in -dir, say) they create nothing and say that it does not
-// exist, naming it and where it came from. register, reset and deregister
-// create it, mode 0700.
+// list, show, verify and export only read: on a directory that does not
+// exist (a typo in -dir, say) they create nothing and say that it does
+// not exist, naming it and where it came from. register, reset,
+// deregister and import create it, mode 0700.
+//
+// # On etcd
+//
+// -etcd host:port,... works on the records in etcd instead, under the key
+// prefix -etcd-prefix (default /fixiecreds/users/): the same commands, on
+// the same records as the servers of that deployment. show then prints
+// the record's etcd key where a directory's record has a file. -dir and
+// -etcd exclude each other. credsctl makes a plain client; for TLS or
+// etcd authentication, give the client those settings in
+// examples/internal/etcdconn.
+//
+// # Moving records between a directory and etcd
+//
+//	credsctl -etcd 10.0.0.5:2379 import /var/lib/fixie/creds   # into etcd
+//	credsctl -etcd 10.0.0.5:2379 export ./backup               # back out
+//
+// import copies every record of a directory into the records credsctl
+// works on, export the other way; DIR is the other end, so -dir, -etcd
+// and -etcd-prefix keep their meaning in every command (import and export
+// work between two directories too). Records are copied byte for byte, so
+// a directory exported from etcd is one the Python service reads. A
+// record is created only where there is none: one the destination holds
+// already is left as it is, counted as identical if its bytes are the
+// same, and refused otherwise. A record that is not a valid record of its
+// user (not JSON, another "user", a "hashed_token" that is not 64 hex
+// digits) is refused too. Each copy prints its user on stdout, each
+// refusal its reason on stderr, then a count; the exit status is 1 if any
+// record was refused. Running it again copies only what is missing.
+// import never creates DIR; export creates it, mode 0700.
 //
 // # Tokens
 //
@@ -49,8 +82,8 @@
 //
 //	0  done
 //	1  refused: token refused, user not registered, already registered,
-//	   email does not match
+//	   email does not match, a record not copied
 //	2  usage: bad command line, unusable user name or email
-//	3  failure: the directory does not exist (list, show, verify), or it or
-//	   a record could not be read or written
+//	3  failure: the directory does not exist (list, show, verify, export),
+//	   etcd cannot be reached, or a record could not be read or written
 package main

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/fixiecreds/fixiecreds/cache"
 	"github.com/fixiecreds/fixiecreds/examples/internal/credsdir"
 )
 
@@ -19,10 +18,10 @@ const (
 	exitFailed  = 3
 )
 
-const usageHead = `Usage: credsctl [-dir DIR] COMMAND [ARGS]
+const usageHead = `Usage: credsctl [-dir DIR | -etcd HOST:PORT,... [-etcd-prefix PREFIX]] COMMAND [ARGS]
 
-Administers a fixie credentials directory. Servers using it see the
-changes without a restart.
+Administers a fixie credentials directory, or the records in etcd.
+Servers using them see the changes without a restart.
 
 Commands:
   register USER EMAIL         register USER; print the new token on stdout
@@ -33,12 +32,20 @@ Commands:
                               removal: cache.RemoveUser)
   list                        print the registered users, one per line
   show USER                   print USER's record: email and the stored hash
+  import DIR                  copy every record of the directory DIR here (into
+                              etcd, with -etcd); never overwrite a different one
+  export DIR                  copy every record from here (from etcd, with -etcd)
+                              into DIR; never overwrite a different one
 
 A new token is printed once, alone on stdout, and is not kept anywhere.
-list, show and verify only read: they never create the directory.
+list, show, verify and export only read: they never create the directory.
 
 Flags, before or after the command (-- ends them, for a name that
 starts with '-'):
+  -etcd HOST:PORT,...  work on etcd instead of a directory: the endpoints
+                       of its members
+  -etcd-prefix PREFIX  the records' key prefix on etcd, ending with '/'
+                       (default /fixiecreds/users/)
   -dir DIR  credentials directory; by default $FIXIE_CREDS_DIR, else
             $FIXIE_DATA_DIR/creds, else $XDG_DATA_HOME/fixie/creds,
             else ~/.local/share/fixie/creds
@@ -46,8 +53,8 @@ starts with '-'):
 
 const usageTail = `
 Exit status: 0 done; 1 refused (token refused, user not registered or
-already registered, email does not match); 2 usage; 3 failure (I/O, or
-no such directory).
+already registered, email does not match, a record not copied); 2 usage;
+3 failure (I/O, etcd out of reach, or no such directory).
 `
 
 // usage returns the help text, with the directory the defaults give now.
@@ -65,6 +72,7 @@ func main() {
 
 // call is one command line, parsed.
 type call struct {
+	recs   *records // where the records are
 	args   []string // the command's arguments
 	token  string   // verify's -token
 	stdin  io.Reader
@@ -78,6 +86,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	flags.Usage = func() { fmt.Fprint(stderr, usage()) }
 	dir := flags.String("dir", "", "credentials directory")
+	where := addStoreFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		return helpOrUsage(err)
 	}
@@ -101,6 +110,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sub.SetOutput(stderr)
 	sub.Usage = func() { fmt.Fprintf(stderr, "Usage: credsctl [-dir DIR] %s\n", cmd.usage) }
 	sub.StringVar(dir, "dir", *dir, "credentials directory")
+	where.addTo(sub)
 	if cmd.takesToken {
 		sub.StringVar(&c.token, "token", "", "the token to verify (default: read from stdin)")
 	}
@@ -114,23 +124,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
-	credsDir, from, err := credsdir.Resolve(*dir)
+	recs, err := where.open(*dir, cmd.readOnly)
 	if err != nil {
 		return report(stderr, err)
 	}
-	if cmd.readOnly {
-		if err := credsdir.MustExist(credsDir, from); err != nil {
-			return report(stderr, &failure{code: exitFailed, err: err,
-				msg: err.Error() + "; give -dir, or register a user to create it"})
-		}
-	}
-	// Short-lived: nothing to watch for.
-	creds, err := cache.New(credsDir, cache.WithWatch(false))
-	if err != nil {
-		return report(stderr, err)
-	}
-	defer creds.Close()
-	return report(stderr, cmd.run(creds, c))
+	defer recs.close()
+	c.recs = recs
+	return report(stderr, cmd.run(recs.creds, c))
 }
 
 // parseInterleaved parses args with flags, which may come before, between

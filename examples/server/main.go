@@ -1,10 +1,14 @@
 package main
 
-import "github.com/fixiecreds/fixiecreds/examples/internal/servemain"
+import (
+	"github.com/fixiecreds/fixiecreds/examples/internal/routes"
+	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
+)
 
 func main() {
 	// Flags, the credentials cache, listening and a graceful shutdown are
-	// shared with examples/echo: see examples/internal/servemain. What is
-	// particular to this server is in routes.go.
-	servemain.Main("server", routes)
+	// shared with examples/echo: see examples/internal/servemain. The
+	// routes, shared with the etcd examples, are in
+	// examples/internal/routes.
+	servemain.Main("server", routes.Handler)
 }

@@ -189,7 +189,7 @@ func TestOpenCredsWarnsOfAnEmptyDirectory(t *testing.T) {
 func TestHelpNamesTheDirectoryChain(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	assert.Equal(t, 0, run(context.Background(), "server", []string{"-h"}, &out, app))
+	assert.Equal(t, 0, run(context.Background(), "server", []string{"-h"}, &out, &Dir{}, app))
 	help := strings.Join(strings.Fields(out.String()), " ")
 	assert.Contains(t, help, credsdir.Chain)
 	dir, from, err := credsdir.Default()

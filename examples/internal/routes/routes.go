@@ -1,4 +1,7 @@
-package main
+// Package routes is the app that the example net/http servers serve:
+// examples/server on a credentials directory, examples/etcdserver and
+// examples/etcdcluster on etcd.
+package routes
 
 import (
 	"fmt"
@@ -12,10 +15,11 @@ import (
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
-// routes returns the server's handler: the fixie-creds service under
+// Handler returns the server's handler: the fixie-creds service under
 // /creds/, a public index at /, a public health check at /healthz and the
-// protected /hello.
-func routes(env servemain.Env) http.Handler {
+// protected /hello. It logs each authentication decision to env.Log,
+// never a token.
+func Handler(env servemain.Env) http.Handler {
 	creds := env.Creds
 	auth := middleware.AuthWithConfig(creds, middleware.Config{
 		OnOutcome: servemain.Both(logOutcome(env.Log), env.Observe),

@@ -1,0 +1,53 @@
+package etcdconn
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"go.uber.org/zap"
+)
+
+func TestLoggerWritesThroughSlog(t *testing.T) {
+	var out strings.Builder
+	log := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{
+		Level:       slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr { return dropTime(a) },
+	}))
+	zl := Logger(log.With("server", 1), zap.InfoLevel).With(zap.String("prefix", "/p/"))
+
+	zl.Debug("below the level")
+	zl.Info("plain")
+	zl.Warn("with fields", zap.Duration("poll", time.Second), zap.Int64("rev", 7), zap.Error(errors.New("boom")))
+	zl.Error("an error")
+
+	assert.Equal(t, `level=INFO msg=plain server=1 prefix=/p/
+level=WARN msg="with fields" server=1 prefix=/p/ error=boom poll=1s rev=7
+level=ERROR msg="an error" server=1 prefix=/p/
+`, out.String())
+}
+
+func TestEndpoints(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{" , ", nil},
+		{"127.0.0.1:2379", []string{"127.0.0.1:2379"}},
+		{"etcd-1:2379, etcd-2:2379,,https://etcd-3:2379 ", []string{"etcd-1:2379", "etcd-2:2379", "https://etcd-3:2379"}},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.want, Endpoints(tt.in), "%q", tt.in)
+	}
+}
+
+func dropTime(a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey {
+		return slog.Attr{}
+	}
+	return a
+}
