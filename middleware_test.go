@@ -195,7 +195,7 @@ func TestEndToEnd(t *testing.T) {
 			for name, app := range apps(t, dir, mode.opts...) {
 				t.Run(name, func(t *testing.T) {
 					app.t = t
-					user := "user of " + name
+					user := "user-of-" + name
 					email := "someone@example.org"
 
 					// Register through the service; the route accepts the token.

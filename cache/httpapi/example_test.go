@@ -79,7 +79,7 @@ func ExampleHandler() {
 	// 200 {"message":"User 'alice' already registered","status":false,"token":"<not-a-token>"}
 	// 200 {"message":"Invalid token for user alice","status":true,"verified":false}
 	// 200 {"message":"User 'bob' not registered","status":false,"verified":false}
-	// 400 {"message":"Input to Deregister is not valid: field \"user\" is not a usable user name"}
+	// 400 {"message":"Input to Deregister is not valid: field \"user\" is not a usable user name: it starts with '.'"}
 	// 400 {"message":"Unable to parse JSON."}
 }
 

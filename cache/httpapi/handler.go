@@ -197,7 +197,10 @@ const notHex = `field "token" must be a hex number`
 // email the cache refuses is the client's fault (400); anything else means
 // the operation could not complete (500), said without the cache's words.
 func failure(op string, err error) (int, []byte) {
+	var name *cache.NameError
 	switch {
+	case errors.As(err, &name):
+		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name: `+name.Reason)
 	case errors.Is(err, cache.ErrInvalidUser):
 		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name`)
 	case errors.Is(err, cache.ErrInvalidEmail):

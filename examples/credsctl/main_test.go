@@ -123,7 +123,9 @@ func TestCredsctlExitCodes(t *testing.T) {
 		{"extra argument", "", []string{"list", "all"}, 2, "list takes 0 argument(s), got 1"},
 		{"unknown flag", "", []string{"verify", "-nope", "alice"}, 2, "flag provided but not defined: -nope"},
 		{"no token", "", []string{"verify", "alice"}, 2, "no token"},
-		{"unusable name", "", []string{"register", ".hidden", "a@example.org"}, 2, `".hidden" cannot be a user name`},
+		{"unusable name", "", []string{"register", ".hidden", "a@example.org"}, 2, `".hidden" cannot be a user name: it starts with '.'`},
+		{"name with a space", "", []string{"register", "bob ", "b@example.org"}, 2, `"bob " cannot be a user name: it holds a space (U+0020); new names hold none`},
+		{"look-alike name", "", []string{"register", "cafe\u0301", "c@example.org"}, 2, `"cafe\u0301" cannot be a user name: it holds decomposed characters; write it in Unicode NFC, as "caf\u00e9"`},
 		{"unusable email", "", []string{"register", "carol", "carol at example"}, 2, `"carol at example" is not a single email address`},
 		{"directory is a file", "", []string{"-dir", notADir, "list"}, 3, "credsctl: cache: credentials directory"},
 	}
