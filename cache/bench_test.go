@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // benchCache returns a watching cache with user "alice" registered and
@@ -206,4 +207,42 @@ func BenchmarkOpen100k(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(heap)/1024, "heap-KiB")
+}
+
+// BenchmarkSweep measures what the watch's re-check of served records
+// (see servedSet) costs per cached record: one stat each per poll
+// interval, done by the watch's goroutine, off the path of Verify.
+func BenchmarkSweep(b *testing.B) {
+	const n = 1000
+	dir := b.TempDir()
+	for i := range n {
+		user := fmt.Sprintf("user%d", i)
+		if err := writeFileAt(dir, user, encodeRecord(User{User: user, Email: "a@b.org", HashedToken: ffHash})); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := newTestCacheIn(b, dir, WithPollInterval(time.Hour))
+	waitFor(b, "the watch", c.memo.trusted.Load)
+	for i := range n {
+		if ok, err := c.Verify(fmt.Sprintf("user%d", i), "ff"); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+	ds := c.store.(*dirStore)
+	// A watch of its own on the cache's set of served records, whose
+	// sweep the benchmark drives.
+	d := &dirWatch{s: ds, feed: c.memo, poll: time.Hour, served: ds.served[0], healthy: true}
+	if got := d.served.size(); got != n {
+		b.Fatalf("%d records served, want %d", got, n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for range sweepSteps {
+			d.sweep()
+		}
+	}
+	if got := d.served.size(); got != n {
+		b.Fatalf("%d records left after the sweeps, want %d", got, n)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/record")
 }

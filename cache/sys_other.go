@@ -17,11 +17,24 @@ func lockDir(*os.Root) (unlock func(), err error) {
 	return nil, errors.ErrUnsupported
 }
 
-// linkCount cannot tell hard links apart here.
-func linkCount(fs.FileInfo) uint64 { return 1 }
+// statOf has no system stat to return here.
+func statOf(fs.FileInfo) *struct{} { return nil }
+
+// stampOfStat is never called here, since statOf returns nil.
+func stampOfStat(*struct{}) fileStamp { return fileStamp{} }
 
 // openDir opens nothing here: every read goes through os.Root.
 func openDir(string) (*os.File, int, error) { return nil, 0, errors.ErrUnsupported }
 
 // readAt is never called here, since openDir fails.
-func readAt(int, string, int) ([]byte, uint64, bool, error) { return nil, 0, false, nil }
+func readAt(int, string, int) ([]byte, fileStamp, bool, error) { return nil, fileStamp{}, false, nil }
+
+// lstatStamp returns the stamp of the file at path, not following a
+// symbolic link.
+func lstatStamp(path string) (fileStamp, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return stampOf(fi), nil
+}

@@ -33,12 +33,31 @@ func lockDir(root *os.Root) (unlock func(), err error) {
 	return func() { f.Close() }, nil // closing releases the lock
 }
 
-// linkCount returns how many hard links the file of fi has.
-func linkCount(fi fs.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Nlink)
+// statOf returns what the system's stat said of fi, or nil.
+func statOf(fi fs.FileInfo) *syscall.Stat_t {
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	return st
+}
+
+// stampOfStat returns the stamp of the file st describes.
+func stampOfStat(st *syscall.Stat_t) fileStamp {
+	mtime, ctime := changeTimes(st)
+	return fileStamp{dev: uint64(st.Dev), ino: uint64(st.Ino), nlink: uint64(st.Nlink), size: int64(st.Size), mtime: mtime, ctime: ctime}
+}
+
+// lstatStamp returns the stamp of the file at path, not following a
+// symbolic link: one system call, without the allocations of os.Lstat.
+func lstatStamp(path string) (fileStamp, error) {
+	var st syscall.Stat_t
+	for {
+		err := syscall.Lstat(path, &st)
+		if err == nil {
+			return stampOfStat(&st), nil
+		}
+		if err != syscall.EINTR {
+			return fileStamp{}, err
+		}
 	}
-	return 1
 }
 
 // openDir opens the directory dir for readAt.
@@ -51,12 +70,13 @@ func openDir(dir string) (*os.File, int, error) {
 }
 
 // readAt reads the file name in the directory dirfd, which must be a
-// regular file there and not a symbolic link, with at most limit bytes:
-// openat, fstat, read and close, and two allocations. handled is false
-// for a symbolic link, which only os.Root may follow; err wraps
-// fs.ErrNotExist when there is no such name, and errNotRegular or
-// errTooLarge for a file that is not one to read.
-func readAt(dirfd int, name string, limit int) (data []byte, nlink uint64, handled bool, err error) {
+// regular file there and not a symbolic link, with at most limit bytes,
+// and returns it with the file's stamp: openat, fstat, read and close,
+// and two allocations. handled is false for a symbolic link, which only
+// os.Root may follow; err wraps fs.ErrNotExist when there is no such
+// name, and errNotRegular or errTooLarge for a file that is not one to
+// read.
+func readAt(dirfd int, name string, limit int) (data []byte, stamp fileStamp, handled bool, err error) {
 	var fd int
 	for {
 		fd, err = syscall.Openat(dirfd, name, syscall.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
@@ -66,20 +86,20 @@ func readAt(dirfd int, name string, limit int) (data []byte, nlink uint64, handl
 	}
 	switch {
 	case err == syscall.ELOOP || err == syscall.EMLINK:
-		return nil, 0, false, nil // a symbolic link (EMLINK on FreeBSD)
+		return nil, fileStamp{}, false, nil // a symbolic link (EMLINK on FreeBSD)
 	case err != nil:
-		return nil, 0, true, &fs.PathError{Op: "openat", Path: name, Err: err}
+		return nil, fileStamp{}, true, &fs.PathError{Op: "openat", Path: name, Err: err}
 	}
 	defer syscall.Close(fd)
 	var st syscall.Stat_t
 	if err := syscall.Fstat(fd, &st); err != nil {
-		return nil, 0, true, &fs.PathError{Op: "fstat", Path: name, Err: err}
+		return nil, fileStamp{}, true, &fs.PathError{Op: "fstat", Path: name, Err: err}
 	}
 	if st.Mode&syscall.S_IFMT != syscall.S_IFREG {
-		return nil, 0, true, errNotRegular
+		return nil, fileStamp{}, true, errNotRegular
 	}
 	if st.Size > int64(limit) {
-		return nil, 0, true, errTooLarge
+		return nil, fileStamp{}, true, errTooLarge
 	}
 	// One byte more than the size, to see growth since fstat at once.
 	buf := make([]byte, 0, st.Size+1)
@@ -89,16 +109,16 @@ func readAt(dirfd int, name string, limit int) (data []byte, nlink uint64, handl
 			continue
 		}
 		if err != nil {
-			return nil, 0, true, &fs.PathError{Op: "read", Path: name, Err: err}
+			return nil, fileStamp{}, true, &fs.PathError{Op: "read", Path: name, Err: err}
 		}
 		buf = buf[:len(buf)+n]
 		if n == 0 || len(buf) == int(st.Size) {
 			// At the end, or at the size fstat gave with room left to
 			// read: a regular file's read stops short only at its end.
-			return buf, uint64(st.Nlink), true, nil
+			return buf, stampOfStat(&st), true, nil
 		}
 		if len(buf) > limit {
-			return nil, 0, true, errTooLarge
+			return nil, fileStamp{}, true, errTooLarge
 		}
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, len(buf))
