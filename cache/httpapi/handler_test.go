@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,14 +24,32 @@ import (
 
 var tokenShape = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
-// newService returns the service on a fresh credentials directory inside a
-// directory of its own, so that tests can check nothing is written beside it.
+// unlimited is the service's configuration with no limits, for tests
+// that send more requests than the default limits allow.
+var unlimited = httpapi.HandlerConfig{
+	RegisterLimit:  httpapi.NoLimit,
+	ResetLimit:     httpapi.NoLimit,
+	ResetUserLimit: httpapi.NoLimit,
+	Logger:         slog.New(slog.DiscardHandler),
+}
+
+// newService returns the service, with no limits, on a fresh credentials
+// directory inside a directory of its own, so that tests can check
+// nothing is written beside it.
 func newService(t *testing.T) (http.Handler, *cache.Cache) {
+	t.Helper()
+	c := newCache(t)
+	return httpapi.HandlerWithConfig(c, unlimited), c
+}
+
+// newCache returns a cache on a fresh credentials directory inside a
+// directory of its own.
+func newCache(t *testing.T) *cache.Cache {
 	t.Helper()
 	c, err := cache.New(filepath.Join(t.TempDir(), "creds"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
-	return httpapi.Handler(c), c
+	return c
 }
 
 // post sends body to path on h and returns the status and answer.
