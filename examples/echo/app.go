@@ -6,23 +6,27 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/fixiecreds/fixiecreds/cache"
-	"github.com/fixiecreds/fixiecreds/cache/httpapi"
+	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
+	"github.com/fixiecreds/fixiecreds/middleware"
 	"github.com/fixiecreds/fixiecreds/middleware/echomw"
 )
 
 // newApp returns the Echo app: the fixie-creds service under /creds/, a
 // public index at /, a public health check at /healthz and /hello, which
-// only verified users reach.
-func newApp(creds *cache.Cache) *echo.Echo {
+// only verified users reach, and whose decisions go to the log as those
+// of examples/server do.
+func newApp(app servemain.App) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 
-	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", httpapi.Handler(creds))))
+	auth := echomw.AuthWithConfig(app.Creds, echomw.AuthConfig{
+		OnOutcome: func(c echo.Context, o middleware.Outcome) { app.AuthLog.Outcome(c.Request(), o) },
+	})
+	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", app.Service)))
 	e.GET("/", index)
 	e.GET("/healthz", healthz)
-	e.GET("/hello", hello, echomw.Auth(creds))
+	e.GET("/hello", hello, auth)
 	return e
 }
 

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"log/slog"
 	"net/http"
 
-	"github.com/fixiecreds/fixiecreds/cache"
 	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
 )
 
@@ -13,5 +11,5 @@ func main() {
 	// shared with examples/server: see examples/internal/servemain. An
 	// *echo.Echo is an http.Handler, so a plain http.Server runs it. What
 	// is particular to this server is in app.go.
-	servemain.Main("echo", func(c *cache.Cache, _ *slog.Logger) http.Handler { return newApp(c) })
+	servemain.Main("echo", func(app servemain.App) http.Handler { return newApp(app) })
 }

@@ -3,25 +3,23 @@ package main
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 
-	"github.com/fixiecreds/fixiecreds/cache"
-	"github.com/fixiecreds/fixiecreds/cache/httpapi"
+	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
 // routes returns the server's handler: the fixie-creds service under
 // /creds/, a public index at /, a public health check at /healthz and the
-// protected /hello.
-func routes(creds *cache.Cache, log *slog.Logger) http.Handler {
-	auth := middleware.AuthWithConfig(creds, middleware.Config{
-		OnOutcome: logOutcome(log),
+// protected /hello, whose decisions go to the log.
+func routes(app servemain.App) http.Handler {
+	auth := middleware.AuthWithConfig(app.Creds, middleware.Config{
+		OnOutcome: app.AuthLog.Outcome,
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/creds/", http.StripPrefix("/creds", httpapi.Handler(creds)))
+	mux.Handle("/creds/", http.StripPrefix("/creds", app.Service))
 	mux.HandleFunc("GET /{$}", index)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /hello", auth(http.HandlerFunc(hello)))
@@ -57,15 +55,3 @@ Lost the token? Get a new one with the email you registered:
 
 Also POST /creds/verify and /creds/deregister, with {"user":…,"token":…}.
 `
-
-// logOutcome returns a hook that logs each authentication decision. The
-// middleware never hands it the token.
-func logOutcome(log *slog.Logger) func(*http.Request, middleware.Outcome) {
-	return func(r *http.Request, o middleware.Outcome) {
-		attrs := []any{"path", r.URL.Path, "result", o.Result.String(), "user", o.User}
-		if o.Err != nil {
-			attrs = append(attrs, "reason", o.Err)
-		}
-		log.Info("auth", attrs...)
-	}
-}

@@ -1,10 +1,11 @@
 // Package servemain runs the example servers: their flags, the
-// credentials cache, listening, and a graceful shutdown on SIGINT or
-// SIGTERM. Each example supplies only its routes.
+// credentials cache, the fixie-creds service with its limits, the log of
+// authentication decisions, listening with bounded connections, and a
+// graceful shutdown on SIGINT or SIGTERM. Each example supplies only its
+// routes.
 package servemain
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,31 +16,65 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/examples/internal/authlog"
 )
 
-// shutdownTimeout bounds how long shutdown waits for requests in flight.
-const shutdownTimeout = 10 * time.Second
-
-// Main runs the program name with args until SIGINT or SIGTERM, serving
-// the handler that routes builds on the credentials cache, and exits with
-// 0 after a clean stop, 1 if it cannot start, 2 on bad flags.
-func Main(name string, routes func(*cache.Cache, *slog.Logger) http.Handler) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, name, os.Args[1:], os.Stderr, routes)
-	stop()
-	os.Exit(code)
+// App is what an example's routes are built from.
+type App struct {
+	// Creds is the credentials cache.
+	Creds *cache.Cache
+	// Log is the server's log.
+	Log *slog.Logger
+	// Service is the fixie-creds service on Creds, with the limits the
+	// flags set, to mount under /creds/.
+	Service http.Handler
+	// AuthLog logs the middleware's decisions: its Outcome method is an
+	// OnOutcome hook.
+	AuthLog *authlog.Writer
 }
 
-// run parses the flags, serves until ctx is done and returns the exit code.
-func run(ctx context.Context, name string, args []string, stderr io.Writer, routes func(*cache.Cache, *slog.Logger) http.Handler) int {
+// Main runs the program name with args until SIGINT or SIGTERM, serving
+// the handler that routes builds, and exits with 0 after a stop (even
+// one that had to cut requests off), 1 if it cannot start, 2 on bad
+// flags. After the first signal, a second one ends the process at once.
+func Main(name string, routes func(App) http.Handler) {
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		// From now on a signal does what it does by default: it ends
+		// the process at once, in the middle of the shutdown.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		close(stop)
+	}()
+	os.Exit(run(stop, name, os.Args[1:], os.Stderr, routes))
+}
+
+// options are the flags.
+type options struct {
+	addr     string
+	dir      string
+	watch    bool
+	logLevel slog.Level
+	conns    connOptions
+	limits   limitOptions
+}
+
+// run parses the flags, serves until stop is closed and returns the exit
+// code.
+func run(stop <-chan struct{}, name string, args []string, stderr io.Writer, routes func(App) http.Handler) int {
+	var o options
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	addr := flags.String("addr", "127.0.0.1:8080", "listen on `host:port`; port 0 picks a free port")
-	dir := flags.String("dir", "", "credentials `directory` (default $FIXIE_CREDS_DIR, else ~/.local/share/fixie/creds)")
-	watch := flags.Bool("watch", true, "watch the credentials directory for changes made by other processes")
+	flags.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on `host:port`; port 0 picks a free port")
+	flags.StringVar(&o.dir, "dir", "", "credentials `directory` (default $FIXIE_CREDS_DIR, else ~/.local/share/fixie/creds)")
+	flags.BoolVar(&o.watch, "watch", true, "watch the credentials directory for changes made by other processes")
+	flags.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log at this `level` and above: DEBUG (every accepted request too), INFO, WARN or ERROR")
+	o.conns.flags(flags)
+	o.limits.flags(flags)
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -51,52 +86,62 @@ func run(ctx context.Context, name string, args []string, stderr io.Writer, rout
 		flags.Usage()
 		return 2
 	}
+	for _, err := range []error{o.conns.check(), o.limits.check()} {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return 2
+		}
+	}
 
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := serve(ctx, log, *addr, *dir, *watch, routes); err != nil {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	if err := serve(stop, log, o, routes); err != nil {
 		log.Error("server failed", "err", err)
 		return 1
 	}
 	return 0
 }
 
-// serve opens the credentials cache and serves HTTP on addr until ctx is
-// done, then shuts down gracefully.
-func serve(ctx context.Context, log *slog.Logger, addr, dir string, watch bool, routes func(*cache.Cache, *slog.Logger) http.Handler) error {
-	creds, err := cache.New(dir, cache.WithWatch(watch), cache.WithLogger(log))
+// serve opens the credentials cache and serves HTTP on o.addr until stop
+// is closed, then shuts down gracefully.
+func serve(stop <-chan struct{}, log *slog.Logger, o options, routes func(App) http.Handler) error {
+	creds, err := cache.New(o.dir, cache.WithWatch(o.watch), cache.WithLogger(log))
 	if err != nil {
 		return err
 	}
 	defer creds.Close()
-
-	// Listen first, so that the log tells the real port when addr's is 0.
-	ln, err := net.Listen("tcp", addr)
+	service, err := o.limits.service(creds, log)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           routes(creds, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	authLog := authlog.New(log, o.limits.clientKey(), authlog.DefaultPeriod)
+	defer authLog.Close()
+
+	// Listen first, so that the log tells the real port when addr's is 0.
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
 	}
-	log.Info("listening", "addr", ln.Addr().String(), "dir", creds.CredsDir(), "watching", watch)
+	app := App{Creds: creds, Log: log, Service: service, AuthLog: authLog}
+	srv, limited := o.conns.server(routes(app), ln, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
+	log.Info("listening", "addr", ln.Addr().String(), "dir", creds.CredsDir(), "watching", o.watch)
+	log.Info("limits", "max_conns", o.conns.maxConns, "idle_timeout", o.conns.idleTimeout,
+		"read_timeout", o.conns.readTimeout, "service", o.limits.logValue())
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(limited) }()
 	select {
 	case err := <-served:
 		return err
-	case <-ctx.Done():
+	case <-stop:
 	}
 
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	err = srv.Shutdown(shutdownCtx)
+	log.Info("shutting down", "wait", o.conns.shutdownTimeout, "hint", "a second signal stops at once")
+	err = o.conns.shutdown(srv, limited, log)
 	<-served // http.ErrServerClosed, once Shutdown has begun
 	if err != nil {
 		return err
 	}
+	authLog.Close()
 	creds.Close()
 	log.Info("stopped")
 	return nil
