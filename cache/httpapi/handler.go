@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"log/slog"
@@ -170,8 +171,10 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, invalid(name, inErr.detail))
 		return
 	}
-	// Fields come sorted: email or token first, then user.
-	if ok, wait := perUser.allow(vals[1], s.now()); !ok {
+	// Fields come sorted: email or token first, then user. The user name
+	// is not yet checked, and may be 64 KiB long: its bucket is kept
+	// under a digest.
+	if ok, wait := perUser.allow(userKey(vals[1]), s.now()); !ok {
 		tooMany(w, wait)
 		return
 	}
@@ -270,6 +273,13 @@ func (s *service) failure(op, user string, err error) (int, []byte) {
 	// The cache's errors name the user, never a token or an email.
 	s.log.Error("httpapi: "+op+" could not complete", "user", logName(user), "err", err)
 	return http.StatusInternalServerError, messageBody(op + " could not complete")
+}
+
+// userKey returns the key of a user name's bucket: its SHA-256, so that
+// every key takes 32 bytes whatever the name.
+func userKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return string(sum[:])
 }
 
 // tooMany answers a register or reset request past a limit, which will

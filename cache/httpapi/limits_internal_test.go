@@ -79,3 +79,24 @@ func TestServiceRetryAfterIsHonest(t *testing.T) {
 	now = now.Add(time.Second)
 	assert.Equal(t, http.StatusOK, post().Code)
 }
+
+// TestServiceUserBucketsBounded shows that the buckets of user names
+// take the same room whatever the names' length: a reset may name a user
+// in 64 KiB before the name is checked.
+func TestServiceUserBucketsBounded(t *testing.T) {
+	t.Parallel()
+	s, err := newService(&ctxRegistry{}, HandlerConfig{ResetLimit: NoLimit})
+	require.NoError(t, err)
+	for i := range 20 {
+		user := fmt.Sprintf("%d%s", i, strings.Repeat("x", 60_000))
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/reset", strings.NewReader(`{"user":"`+user+`","email":"a@example.org"}`)))
+		require.Equal(t, http.StatusOK, rec.Code)
+	}
+	s.resetUserLimit.mu.Lock()
+	defer s.resetUserLimit.mu.Unlock()
+	require.Len(t, s.resetUserLimit.buckets, 20)
+	for key := range s.resetUserLimit.buckets {
+		assert.Len(t, key, 32)
+	}
+}

@@ -49,6 +49,13 @@ func Main(name string, routes func(App) http.Handler) {
 		// the process at once, in the middle of the shutdown.
 		signal.Reset(os.Interrupt, syscall.SIGTERM)
 		close(stop)
+		select {
+		case sig := <-sigs: // a second one came before the Reset
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				_ = p.Signal(sig)
+			}
+		default:
+		}
 	}()
 	os.Exit(run(stop, name, os.Args[1:], os.Stderr, routes))
 }
