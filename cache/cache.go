@@ -63,16 +63,12 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 		}
 		credsdir = d
 	}
-	dir, err := prepareDir(credsdir, cfg.log.Warn)
+	ds, err := openDirStore(credsdir, cfg)
 	if err != nil {
 		return nil, err
 	}
-	ds := newDirStore(dir, cfg)
-	if err := ds.listable(); err != nil {
-		return nil, err
-	}
 	c := open(ds, cfg)
-	c.dir = dir
+	c.dir = ds.dir
 	done, swept := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(swept)
@@ -80,6 +76,33 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 	}()
 	c.stopSweep = func() { close(done); <-swept }
 	return c, nil
+}
+
+// NewDirStore returns the directory store on dir, the store [New] opens a
+// Cache on, for tools that work on stores themselves, such as one that
+// copies records between a directory and another store. It creates the
+// directory (mode 0700) if needed and checks that it can be listed; of
+// the options, only WithLogger applies. Its records are files
+// "<dir>/<user>.json"; its Version is the SHA-256 of a record's bytes.
+func NewDirStore(dir string, opts ...Option) (Store, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, err
+	}
+	return openDirStore(dir, cfg)
+}
+
+// openDirStore prepares dir and returns its store.
+func openDirStore(dir string, cfg config) (*dirStore, error) {
+	abs, err := prepareDir(dir, cfg.log.Warn)
+	if err != nil {
+		return nil, err
+	}
+	ds := newDirStore(abs, cfg)
+	if err := ds.listable(); err != nil {
+		return nil, err
+	}
+	return ds, nil
 }
 
 // Open returns a Cache on the store s. Unless WithWatch(false), it starts
@@ -207,7 +230,7 @@ func (c *Cache) get(ctx context.Context, user string) (*entry, error) {
 	if err := checkUser(user); err != nil {
 		return nil, err
 	}
-	loaded, err := c.load(ctx, user, gen)
+	loaded, err := c.load(ctx, user, gen, nil)
 	if err != nil && e != nil && c.outage(err, e) {
 		c.memo.stats.outageAnswers.Add(1)
 		return e, nil
@@ -224,9 +247,10 @@ func (c *Cache) outage(err error, stale *entry) bool {
 }
 
 // load reads the user's record from the store and caches what it found,
-// unless a change was reported since gen (see memo.add). A record that
-// cannot be parsed is never cached.
-func (c *Cache) load(ctx context.Context, user string, gen uint64) (*entry, error) {
+// unless a change was reported since gen (see memo.add), and the email
+// into *email if email is not nil. A record that cannot be parsed is
+// never cached.
+func (c *Cache) load(ctx context.Context, user string, gen uint64, email *string) (*entry, error) {
 	c.memo.stats.loads.Add(1)
 	read := c.memo.now()
 	rec, err := c.store.Read(ctx, user)
@@ -238,7 +262,7 @@ func (c *Cache) load(ctx context.Context, user string, gen uint64) (*entry, erro
 		c.memo.stats.loadErrors.Add(1)
 		return nil, err
 	}
-	parsed, err := decodeRecord(user, rec.Data)
+	parsed, err := decodeRecord(user, rec.Data, email)
 	if err != nil {
 		c.memo.stats.loadErrors.Add(1)
 		return nil, err
@@ -249,36 +273,34 @@ func (c *Cache) load(ctx context.Context, user string, gen uint64) (*entry, erro
 	return e, nil
 }
 
-// LoadUser reads the user's record from disk, caches it and returns it;
-// ErrNotRegistered if there is none.
+// LoadUser reads the user's record from the store, caches what Verify
+// needs of it and returns it; ErrNotRegistered if there is none.
 func (c *Cache) LoadUser(user string) (User, error) {
 	if err := c.usable(user); err != nil {
 		return User{}, err
 	}
-	e, err := c.load(context.Background(), user, c.memo.generation(user))
+	var email string
+	e, err := c.load(context.Background(), user, c.memo.generation(user), &email)
 	if err != nil {
 		return User{}, wrapUser(err, user)
 	}
-	return e.record(), nil
+	return User{User: e.user, Email: email, HashedToken: hashHex(e.hash)}, nil
 }
 
-// GetUser returns the user's record, from memory if it is cached there,
-// else as LoadUser; ErrNotRegistered if there is none.
-func (c *Cache) GetUser(user string) (User, error) {
-	if err := c.usable(user); err != nil {
-		return User{}, err
-	}
-	e, err := c.get(context.Background(), user)
-	if err != nil {
-		return User{}, wrapUser(err, user)
-	}
-	return e.record(), nil
-}
+// GetUser returns the user's record; ErrNotRegistered if there is none.
+// The cache keeps in memory only what Verify needs (the name and the
+// hash, not the email), so GetUser reads the record from the store, as
+// LoadUser does.
+func (c *Cache) GetUser(user string) (User, error) { return c.LoadUser(user) }
 
-// UserExists reports whether the user has a record. The error is non-nil
-// only if that could not be told (an unusable name, an unreadable record).
+// UserExists reports whether the user has a record, from memory if the
+// answer is cached there. The error is non-nil only if that could not be
+// told (an unusable name, an unreadable record).
 func (c *Cache) UserExists(user string) (bool, error) {
-	_, err := c.GetUser(user)
+	if err := c.usable(user); err != nil {
+		return false, err
+	}
+	_, err := c.get(context.Background(), user)
 	if errors.Is(err, ErrNotRegistered) {
 		return false, nil
 	}
@@ -386,16 +408,16 @@ func (c *Cache) ResetContext(ctx context.Context, user, email string) (token str
 	if err := checkEmail(email); err != nil {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
-	err = c.swap(ctx, user, func(cur entry) ([]byte, error) {
+	err = c.swap(ctx, user, func(_ entry, registeredEmail string) ([]byte, error) {
 		// Hashes first, so that the time taken does not tell the
 		// registered email's length either.
-		registered, given := sha256.Sum256([]byte(cur.email)), sha256.Sum256([]byte(email))
+		registered, given := sha256.Sum256([]byte(registeredEmail)), sha256.Sum256([]byte(email))
 		if subtle.ConstantTimeCompare(registered[:], given[:]) != 1 {
 			return nil, fmt.Errorf("%w: %q", ErrEmailMismatch, user)
 		}
 		var rec []byte
 		var err error
-		token, rec, err = c.newToken(user, cur.email)
+		token, rec, err = c.newToken(user, registeredEmail)
 		return rec, err
 	})
 	if err != nil {
@@ -419,7 +441,7 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 		return err
 	}
 	sum, wellFormed := hashToken(token, c.nbytes)
-	return c.swap(ctx, user, func(cur entry) ([]byte, error) {
+	return c.swap(ctx, user, func(cur entry, _ string) ([]byte, error) {
 		if subtle.ConstantTimeCompare(sum[:], cur.hash[:]) != 1 || !wellFormed {
 			return nil, fmt.Errorf("%w for %q", ErrInvalidToken, user)
 		}
@@ -430,18 +452,19 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 // swap is a read-check-write on the user's record: next gets the record as
 // it is in the store and returns its replacement, nil to remove it. It
 // retries when another writer changed the record in between.
-func (c *Cache) swap(ctx context.Context, user string, next func(cur entry) ([]byte, error)) error {
+func (c *Cache) swap(ctx context.Context, user string, next func(cur entry, email string) ([]byte, error)) error {
 	defer c.memo.Changed(user)
 	for range maxSwapTries {
 		rec, err := c.store.Read(ctx, user)
 		if err != nil {
 			return wrapUser(err, user)
 		}
-		cur, err := decodeRecord(user, rec.Data)
+		var email string
+		cur, err := decodeRecord(user, rec.Data, &email)
 		if err != nil {
 			return err
 		}
-		data, err := next(cur)
+		data, err := next(cur, email)
 		if err != nil {
 			return err
 		}

@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -52,13 +51,13 @@ type dirStore struct {
 	// trusted past the poll interval.
 	networkFS func(dir string) (string, bool)
 
-	// While a watch reports changes, reads go through the directory kept
-	// open in held: the watch tells when the path stops naming it, and
-	// then closes it. Otherwise each read opens the directory anew.
-	reporting atomic.Int32 // watches of this store now reporting
-	heldMu    sync.RWMutex
-	held      *os.File
-	heldFD    int
+	// While a watch reports changes, reads go through the directory it
+	// watches, kept open in held: the watch tells when the path stops
+	// naming it, and then closes it. Otherwise each read opens the
+	// directory anew.
+	heldMu sync.RWMutex
+	held   *os.File
+	heldFD int
 
 	// Each watch re-checks the records served while it runs (see
 	// servedSet); maxServed bounds each set.
@@ -83,6 +82,16 @@ func newDirStore(dir string, cfg config) *dirStore {
 
 func recordName(user string) string { return user + recordExt }
 
+// checkName refuses a name that cannot name a record, for callers of the
+// store other than the cache, which checks names itself: no name may
+// lead outside the directory, whoever calls.
+func checkName(user string) error {
+	if checkUser(user) != nil {
+		return &NameError{User: user, Reason: whyUnusable(user)}
+	}
+	return nil
+}
+
 // digest is the directory store's version of a record's content.
 func digest(data []byte) Version {
 	sum := sha256.Sum256(data)
@@ -105,6 +114,9 @@ func (s *dirStore) open(ctx context.Context) (*os.Root, error) {
 // rewritten through that name with no notification for this user. So is
 // one that the watches cannot take on for re-checking (see servedSet).
 func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
+	if err := checkName(user); err != nil {
+		return Record{}, err
+	}
 	if err := ctx.Err(); err != nil {
 		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
@@ -153,19 +165,10 @@ func (s *dirStore) removeServed(set *servedSet) {
 }
 
 // readHeld reads the user's record through the directory held open, if
-// a watch reports and the record is a regular file with no symbolic link
-// on its name; handled is false when it could not (os.Root then reads
-// it).
+// there is one and the record is a regular file with no symbolic link on
+// its name; handled is false when it could not (os.Root then reads it).
 func (s *dirStore) readHeld(user string) (rec Record, stamp fileStamp, handled bool, err error) {
-	if s.reporting.Load() == 0 {
-		return Record{}, fileStamp{}, false, nil
-	}
 	s.heldMu.RLock()
-	if s.held == nil {
-		s.heldMu.RUnlock()
-		s.hold()
-		s.heldMu.RLock()
-	}
 	defer s.heldMu.RUnlock()
 	if s.held == nil {
 		return Record{}, fileStamp{}, false, nil
@@ -184,15 +187,20 @@ func (s *dirStore) readHeld(user string) (rec Record, stamp fileStamp, handled b
 	return Record{Data: data, Version: digest(data), PollOnly: stamp.nlink > 1}, stamp, true, nil
 }
 
-// hold opens the directory for readHeld, if a watch still reports.
-func (s *dirStore) hold() {
+// hold keeps the directory watched open for readHeld, if the path still
+// names it; a watch calls it when it starts reporting.
+func (s *dirStore) hold(watched os.FileInfo) {
 	s.heldMu.Lock()
 	defer s.heldMu.Unlock()
-	if s.held != nil || s.reporting.Load() == 0 {
+	if s.held != nil {
 		return
 	}
 	d, fd, err := openDir(s.dir)
 	if err != nil {
+		return
+	}
+	if fi, err := d.Stat(); err != nil || !fi.IsDir() || !os.SameFile(fi, watched) {
+		d.Close()
 		return
 	}
 	s.held, s.heldFD = d, fd
@@ -248,6 +256,9 @@ func readRecord(root *os.Root, user string) (Record, fileStamp, error) {
 // record's name, which fails if the name exists, so the check and the
 // creation are one step whoever else creates records in the directory.
 func (s *dirStore) Create(ctx context.Context, user string, data []byte) error {
+	if err := checkName(user); err != nil {
+		return err
+	}
 	root, err := s.open(ctx)
 	if err != nil {
 		return err
@@ -285,6 +296,9 @@ func sameFile(root *os.Root, a, b string) bool {
 
 // Put implements [Store].
 func (s *dirStore) Put(ctx context.Context, user string, data []byte) error {
+	if err := checkName(user); err != nil {
+		return err
+	}
 	return s.locked(ctx, func(root *os.Root) error {
 		return s.replace(root, user, data)
 	})
@@ -294,6 +308,9 @@ func (s *dirStore) Put(ctx context.Context, user string, data []byte) error {
 // that it is atomic with respect to every other CompareAndSwap, Put and
 // Remove on the directory, in any process.
 func (s *dirStore) CompareAndSwap(ctx context.Context, user string, old Version, data []byte) error {
+	if err := checkName(user); err != nil {
+		return err
+	}
 	return s.locked(ctx, func(root *os.Root) error {
 		cur, _, err := readRecord(root, user)
 		if errors.Is(err, ErrNotRegistered) {
@@ -314,6 +331,9 @@ func (s *dirStore) CompareAndSwap(ctx context.Context, user string, old Version,
 
 // Remove implements [Store].
 func (s *dirStore) Remove(ctx context.Context, user string) error {
+	if err := checkName(user); err != nil {
+		return err
+	}
 	return s.locked(ctx, func(root *os.Root) error {
 		return s.removeRecord(root, user)
 	})

@@ -1,6 +1,7 @@
 package cache_test
 
 import (
+	"log/slog"
 	"os"
 	"testing"
 
@@ -18,7 +19,12 @@ func TestDirStoreConformance(t *testing.T) {
 	storetest.Run(t, storetest.Harness{
 		Open: func(t *testing.T) (cache.Store, func() cache.Store) {
 			dir = t.TempDir()
-			return cache.NewDirStore(dir), func() cache.Store { return cache.NewDirStore(dir) }
+			open := func() cache.Store {
+				s, err := cache.NewDirStore(dir, cache.WithLogger(slog.New(slog.DiscardHandler)))
+				require.NoError(t, err)
+				return s
+			}
+			return open(), open
 		},
 		Disrupt: func(t *testing.T, _ cache.Store) func() {
 			require.NoError(t, os.Rename(dir, dir+".away"))

@@ -90,6 +90,9 @@ var errReplaced = errors.New("cache: credentials directory replaced while being 
 func (d *dirWatch) add() {
 	s := d.s
 	before, err := os.Stat(s.dir)
+	if err == nil && !before.IsDir() {
+		err = fmt.Errorf("cache: credentials directory %s is not a directory", s.dir)
+	}
 	if fs, network := s.networkFS(s.dir); network && err == nil {
 		err = fmt.Errorf("cache: file system type %s is not known to be local: changes on other hosts may raise no notification", fs)
 	}
@@ -117,17 +120,16 @@ func (d *dirWatch) add() {
 }
 
 // setHealthy records whether the directory is watched, and lets the
-// store read through the directory held open only while it is.
+// store read through the directory watched, held open, only while it is.
 func (d *dirWatch) setHealthy(on bool) {
 	if on == d.healthy {
 		return
 	}
 	d.healthy = on
 	if on {
-		d.s.reporting.Add(1)
+		d.s.hold(d.watched)
 		return
 	}
-	d.s.reporting.Add(-1)
 	d.s.release()
 }
 
@@ -194,8 +196,8 @@ func (d *dirWatch) event(ev fsnotify.Event) {
 func (d *dirWatch) error(err error) {
 	if errors.Is(err, fsnotify.ErrEventOverflow) {
 		// Events were lost, the watch was not: forget everything.
+		d.s.log.Warn("cache: change notifications overflowed; dropping all cached records", "dir", d.s.dir)
 		d.feed.ChangedAll()
-		d.s.log.Warn("cache: change notifications overflowed; dropped all cached records", "dir", d.s.dir)
 		return
 	}
 	// Whether the watch still works is unknown: poll until it is made

@@ -12,18 +12,14 @@ import (
 	"time"
 )
 
-// entry is a cached record. It is never modified once cached.
+// entry is what the cache keeps of a record: what Verify needs, the name
+// and the hash; the email stays in the store. It is never modified once
+// cached.
 type entry struct {
 	hash     [sha256.Size]byte
 	read     int64  // memo clock when the record was read; see memo.fresh
 	user     string // also the entry's key in its shard
-	email    string
-	pollOnly bool // see Record.PollOnly
-}
-
-// record returns the record e holds.
-func (e *entry) record() User {
-	return User{User: e.user, Email: e.email, HashedToken: hashHex(e.hash)}
+	pollOnly bool   // see Record.PollOnly
 }
 
 // memo is the in-memory cache of records and of names known to have none.

@@ -426,7 +426,7 @@ func TestKilledWriterLeavesOldOrNewRecord(t *testing.T) {
 
 		data, err := os.ReadFile(filepath.Join(dir, recordName(user)))
 		require.NoError(t, err, "record after kill %d", kill)
-		rec, err := decodeRecord(user, data)
+		rec, err := decodeRecord(user, data, nil)
 		require.NoError(t, err, "record after kill %d", kill)
 		// The old record is the last complete write's; a new one can
 		// only be from a write the kill interrupted.

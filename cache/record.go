@@ -40,80 +40,84 @@ func encodeRecord(u User) []byte {
 var errBadRecord = errors.New("cache: unusable record")
 
 // decodeRecord parses the record stored for user into what the cache
-// keeps of it: the name, the email and the hash. It accepts any
-// whitespace, key order or trailing newline and ignores unknown keys; it
-// rejects a record that lacks a key or whose "hashed_token" is not 64 hex
-// digits, and one whose "user" is not user as ErrNotRegistered too.
+// keeps of it, and the email into *email if email is not nil. It accepts
+// any whitespace, key order or trailing newline and ignores unknown keys;
+// it rejects a record that lacks a key or whose "hashed_token" is not 64
+// hex digits, and one whose "user" is not user as ErrNotRegistered too.
 //
 // Records as this package and the Python service write them, flat objects
-// of strings, are read by scanRecord in one pass and one allocation;
-// anything else (values that are not strings, escaped keys, invalid
-// UTF-8) goes through encoding/json, so that both read a record alike.
-func decodeRecord(user string, data []byte) (entry, error) {
-	e, hashHex, ok := scanRecord(data)
+// of ASCII strings, are read by scanRecord in one pass, with one
+// allocation for the name (and one for the email if asked); anything else
+// (values that are not strings, escaped keys, raw non-ASCII) goes through
+// encoding/json, so that both read a record alike.
+func decodeRecord(user string, data []byte, email *string) (entry, error) {
+	var buf [2*maxUserLen + 16]byte
+	name, mail, hashHex, ok := scanRecord(data, buf[:0])
 	if !ok {
+		var jname, jmail, jhash string
 		var err error
-		var h string
-		if e, h, err = decodeRecordJSON(data); err != nil {
+		if jname, jmail, jhash, err = decodeRecordJSON(data); err != nil {
 			return entry{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, err)
 		}
-		hashHex = []byte(h)
+		name, mail, hashHex = []byte(jname), []byte(jmail), []byte(jhash)
 	}
-	if e.user != user {
+	if string(name) != user {
 		// Not this user's record: on a file system that folds case or
 		// normalizes Unicode, "ALICE" opens alice.json. Answering as for
 		// any unknown name keeps a client from telling that a similar
 		// name exists.
 		return entry{}, fmt.Errorf("%w: %w for %q: it names another user", ErrNotRegistered, errBadRecord, user)
 	}
-	var okHash bool
-	if e.hash, okHash = decodeHash(hashHex); !okHash {
+	sum, okHash := decodeHash(hashHex)
+	if !okHash {
 		return entry{}, fmt.Errorf("%w for %q: hashed_token is not 64 hex digits", errBadRecord, user)
 	}
-	return e, nil
+	if email != nil {
+		*email = string(mail)
+	}
+	return entry{user: string(name), hash: sum}, nil
 }
 
 // decodeRecordJSON reads a record with encoding/json.
-func decodeRecordJSON(data []byte) (e entry, hashHex string, err error) {
+func decodeRecordJSON(data []byte) (name, email, hashHex string, err error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
-		return entry{}, "", errors.New("not a JSON object")
+		return "", "", "", errors.New("not a JSON object")
 	}
 	for _, f := range []struct {
 		key string
 		dst *string
-	}{{"user", &e.user}, {"email", &e.email}, {"hashed_token", &hashHex}} {
+	}{{"user", &name}, {"email", &email}, {"hashed_token", &hashHex}} {
 		raw, ok := fields[f.key]
 		if !ok || json.Unmarshal(raw, f.dst) != nil {
-			return entry{}, "", fmt.Errorf("%q missing or not a string", f.key)
+			return "", "", "", fmt.Errorf("%q missing or not a string", f.key)
 		}
 	}
-	return e, hashHex, nil
+	return name, email, hashHex, nil
 }
 
 // scanRecord reads a record that is one flat JSON object of ASCII
-// strings, as records are written, in one pass (see pyjson.ScanFlat). It
-// reports false for anything else, which decodeRecordJSON then reads, or
-// refuses. The name and the email share one allocation; hashHex is a part
-// of data.
-func scanRecord(data []byte) (e entry, hashHex []byte, ok bool) {
+// strings, as records are written, in one pass (see pyjson.ScanFlat): name
+// and email are unescaped into text (the caller's buffer, so that a record
+// of the usual size needs no allocation), and hashHex is a part of data.
+// It reports false for anything else, which decodeRecordJSON then reads,
+// or refuses.
+func scanRecord(data, text []byte) (name, email, hashHex []byte, ok bool) {
 	var (
-		buf        [2 * maxUserLen]byte
-		text       = buf[:0]
-		name, mail [2]int // where each is in text
+		nameAt, at [2]int // where the name and the email are in text
 		found      int    // bit 0: user, 1: email, 2: hashed_token
 	)
 	ok = pyjson.ScanFlat(data, func(key, value []byte) bool {
 		var ok bool
 		switch string(key) {
 		case "user":
-			name[0] = len(text)
+			nameAt[0] = len(text)
 			text, ok = pyjson.AppendUnquoted(text, value)
-			name[1], found = len(text), found|1
+			nameAt[1], found = len(text), found|1
 		case "email":
-			mail[0] = len(text)
+			at[0] = len(text)
 			text, ok = pyjson.AppendUnquoted(text, value)
-			mail[1], found = len(text), found|2
+			at[1], found = len(text), found|2
 		case "hashed_token":
 			// Hex digits need no escape; one written with escapes is
 			// left to encoding/json.
@@ -124,8 +128,7 @@ func scanRecord(data []byte) (e entry, hashHex []byte, ok bool) {
 		return ok
 	})
 	if !ok || found != 7 {
-		return entry{}, nil, false
+		return nil, nil, nil, false
 	}
-	all := string(text)
-	return entry{user: all[name[0]:name[1]], email: all[mail[0]:mail[1]]}, hashHex, true
+	return text[nameAt[0]:nameAt[1]], text[at[0]:at[1]], hashHex, true
 }

@@ -17,8 +17,10 @@ import (
 // A record is the exact bytes of a credentials file,
 // {"email":…,"hashed_token":…,"user":…}, which the cache encodes and
 // parses; a store never interprets them and never sees a token. The user
-// names a store is given always pass the cache's checks (1 to 250 bytes of
-// UTF-8, no '/', '\', NUL or control character, not starting with '.').
+// names the cache gives a store always pass its checks (1 to 250 bytes of
+// UTF-8, no '/', '\', NUL or control character, not starting with '.');
+// since tools may call a store directly, a store should refuse any other
+// name with ErrInvalidUser rather than let it reach its storage.
 // The cache never modifies a slice it passed to a store or got from one.
 //
 // # Versions
@@ -81,14 +83,20 @@ type Store interface {
 	// A store tells the feed whether it is reporting: [Feed.Reporting]
 	// (true) promises that every change made from then on will be
 	// reported, by [Feed.Changed] for its user or [Feed.ChangedAll], as
-	// soon as the store learns of it; and that every change since the
-	// feed last stopped reporting (since Watch was called, at first) has
-	// been reported before it, if need be by ChangedAll. Until then, and
-	// after Reporting(false), the cache trusts an entry for at most the
-	// poll interval. A store must call Reporting(false) no later than
-	// poll after the moment from which a change may go unreported (a
-	// connection that went silent must be noticed within poll), and
-	// should try to report again at least once per poll.
+	// soon as the store learns of it; and that every change made before
+	// some moment after the feed last stopped reporting (after Watch was
+	// called, at first) has been reported before it, if need be by
+	// ChangedAll. Until then, and after Reporting(false), the cache trusts
+	// an entry for at most the poll interval. A store must call
+	// Reporting(false) no later than poll after the moment from which a
+	// change may go unreported (a connection that went silent must be
+	// noticed within poll), and should try to report again at least once
+	// per poll. Reporting a change twice is harmless.
+	//
+	// Watch returns promptly: it may make a first attempt before it
+	// returns (the directory store does, so that a cache on a healthy
+	// directory reports from the start) but must not wait on a store that
+	// is out of reach. The cache calls stop once.
 	Watch(feed Feed, poll time.Duration) (stop func())
 }
 

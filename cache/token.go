@@ -73,6 +73,12 @@ func parseToken(dst []byte, token string) bool {
 // little-endian bytes, and whether token was well formed. A malformed token
 // is hashed as zero so that every call costs the same. It does not allocate.
 func hashToken(token string, nbytes int) (sum [sha256.Size]byte, ok bool) {
+	if nbytes <= 32 {
+		// The usual sizes: a smaller buffer to clear.
+		var buf [32]byte
+		ok = parseToken(buf[:nbytes], token)
+		return sha256.Sum256(buf[:nbytes]), ok
+	}
 	var buf [maxNBytes]byte
 	ok = parseToken(buf[:nbytes], token)
 	return sha256.Sum256(buf[:nbytes]), ok

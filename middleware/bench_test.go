@@ -41,9 +41,9 @@ func BenchmarkAuth(b *testing.B) {
 		token    string
 		wantCode int
 	}{
-		{name: "unprotected", h: ok, token: token, wantCode: http.StatusOK},
-		{name: "protected", h: middleware.Auth(c)(ok), token: token, wantCode: http.StatusOK},
-		{name: "protected-wrong-token", h: middleware.Auth(c)(ok), token: "ff", wantCode: http.StatusUnauthorized},
+		{name: "route=unprotected", h: ok, token: token, wantCode: http.StatusOK},
+		{name: "route=protected", h: middleware.Auth(c)(ok), token: token, wantCode: http.StatusOK},
+		{name: "route=protected-wrong-token", h: middleware.Auth(c)(ok), token: "ff", wantCode: http.StatusUnauthorized},
 	}
 	for _, bb := range benches {
 		b.Run(bb.name, func(b *testing.B) {

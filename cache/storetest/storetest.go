@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -66,6 +67,7 @@ func Run(t *testing.T, h Harness) {
 		{"Remove", testRemove},
 		{"List", testList},
 		{"EndedContext", testEndedContext},
+		{"InvalidNames", testInvalidNames},
 		{"Feed", testFeed},
 		{"FeedStop", testFeedStop},
 		{"FeedLoss", testFeedLoss},
@@ -283,6 +285,23 @@ func testEndedContext(t *testing.T, h Harness) {
 	assert.Equal(t, string(record("alice", 1)), string(got.Data), "a call whose context had ended changed alice")
 	_, err = s.Read(bg(), "bob")
 	assert.ErrorIs(t, err, cache.ErrNotRegistered, "a Create whose context had ended made bob")
+}
+
+// testInvalidNames: a name the cache would refuse never reaches the
+// storage, whoever calls the store.
+func testInvalidNames(t *testing.T, h Harness) {
+	s, _ := h.Open(t)
+	for _, name := range []string{"", "../escape", "a/b", `a\b`, ".hidden", "nul\x00", "tab\t", "\xff", strings.Repeat("x", 251)} {
+		_, err := s.Read(bg(), name)
+		assert.ErrorIs(t, err, cache.ErrInvalidUser, "Read %q", name)
+		assert.ErrorIs(t, s.Create(bg(), name, record("x", 1)), cache.ErrInvalidUser, "Create %q", name)
+		assert.ErrorIs(t, s.Put(bg(), name, record("x", 1)), cache.ErrInvalidUser, "Put %q", name)
+		assert.ErrorIs(t, s.CompareAndSwap(bg(), name, "v", nil), cache.ErrInvalidUser, "CompareAndSwap %q", name)
+		assert.ErrorIs(t, s.Remove(bg(), name), cache.ErrInvalidUser, "Remove %q", name)
+	}
+	users, err := s.List(bg())
+	require.NoError(t, err)
+	assert.Empty(t, users, "a refused name was stored")
 }
 
 // testFeed: every kind of change made through another handle reaches the

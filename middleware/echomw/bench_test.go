@@ -66,9 +66,9 @@ func runEcho(b *testing.B, bb echoBench) {
 // with the keyauthbench tag adds Echo's own KeyAuth to compare with.
 func echoBenches(c *cache.Cache, token string) []echoBench {
 	return []echoBench{
-		{name: "unprotected", token: token, wantCode: http.StatusOK},
-		{name: "echomw", mw: echomw.Auth(c), token: token, wantCode: http.StatusOK},
-		{name: "echomw-wrong-token", mw: echomw.Auth(c), token: "ff", wantCode: http.StatusUnauthorized},
+		{name: "mw=unprotected", token: token, wantCode: http.StatusOK},
+		{name: "mw=echomw", mw: echomw.Auth(c), token: token, wantCode: http.StatusOK},
+		{name: "mw=echomw-wrong-token", mw: echomw.Auth(c), token: "ff", wantCode: http.StatusUnauthorized},
 	}
 }
 

@@ -48,9 +48,9 @@ func keyAuthBenches(c *cache.Cache, token string) []echoBench {
 		},
 	})
 	return []echoBench{
-		{name: "keyauth", mw: mw, token: token, wantCode: http.StatusOK},
-		{name: "keyauth-with-set", mw: withSet, token: token, wantCode: http.StatusOK},
-		{name: "keyauth-with-user", mw: withUser, token: token, wantCode: http.StatusOK},
-		{name: "keyauth-wrong-token", mw: mw, token: "ff", wantCode: http.StatusUnauthorized},
+		{name: "mw=keyauth", mw: mw, token: token, wantCode: http.StatusOK},
+		{name: "mw=keyauth-with-set", mw: withSet, token: token, wantCode: http.StatusOK},
+		{name: "mw=keyauth-with-user", mw: withUser, token: token, wantCode: http.StatusOK},
+		{name: "mw=keyauth-wrong-token", mw: mw, token: "ff", wantCode: http.StatusUnauthorized},
 	}
 }

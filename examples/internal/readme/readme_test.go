@@ -48,11 +48,22 @@ func TestQuickStartCommands(t *testing.T) {
 	assert.Less(t, strings.Count(text[:first[0]], "\n"), 10, "the commands are not near the top")
 	block := text[first[2]:first[3]]
 	assert.Regexp(t, `(?m)^go run \./examples/server\b`, block)
-	// One line runs every module's tests: ./... stops at a nested go.mod.
-	assert.Regexp(t, `(?m)^go test -race \./\.\.\. \./examples/\.\.\.(\s|$)`, block)
+	// One line runs every module's tests: ./... stops at a nested go.mod,
+	// so it names each module of go.work, and CI runs the same patterns.
+	line := regexp.MustCompile(`(?m)^go test -race ((?:\./\S*\.\.\.\s*)+)`).FindStringSubmatch(block)
+	require.NotNil(t, line, "no go test -race line")
+	patterns := strings.Fields(line[1])
+	work, err := os.ReadFile(filepath.Join(root, "go.work"))
+	require.NoError(t, err)
+	var want []string
+	for _, m := range regexp.MustCompile(`(?m)^\s+(\.[^\s)]*)$`).FindAllStringSubmatch(string(work), -1) {
+		want = append(want, strings.TrimSuffix(m[1], "/")+"/...")
+	}
+	require.NotEmpty(t, want, "no modules in go.work")
+	assert.ElementsMatch(t, want, patterns, "the README's test line names every module of go.work")
 	ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
 	require.NoError(t, err)
-	assert.Regexp(t, `(?m)^modules="\./\.\.\. \./examples/\.\.\."`, string(ci), "CI tests the same modules")
+	assert.Regexp(t, `(?m)^modules="`+regexp.QuoteMeta(strings.Join(patterns, " "))+`"`, string(ci), "CI tests the same modules")
 }
 
 // Every complete program in the README builds against the current code, in

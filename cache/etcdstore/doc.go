@@ -1,0 +1,118 @@
+// Package etcdstore keeps fixie credentials in etcd, so that app servers
+// on many hosts share one set of users: a [cache.Store] for [cache.Open].
+// A registration, reset or deregistration made through any server takes
+// effect on every other as soon as etcd's watch tells it, within
+// milliseconds on a local network, while Verify of a cached user stays in
+// memory.
+//
+//	client, err := clientv3.New(clientv3.Config{
+//		Endpoints:            []string{"etcd-1:2379", "etcd-2:2379", "etcd-3:2379"},
+//		DialTimeout:          5 * time.Second,
+//		DialKeepAliveTime:    10 * time.Second,
+//		DialKeepAliveTimeout: 3 * time.Second,
+//	})
+//	if err != nil { … }
+//	defer client.Close()
+//	store, err := etcdstore.New(client, "/fixiecreds/users/")
+//	if err != nil { … }
+//	creds, err := cache.Open(store) // as cache.New, on etcd
+//	if err != nil { … }
+//	defer creds.Close() // stops the watch; the client is yours to close
+//	http.Handle("/", middleware.Auth(creds)(app))
+//
+// # Keys and values
+//
+// Each user has one key, prefix+user, whose value is exactly what the
+// user's credentials file would hold in a directory,
+// {"email":…,"hashed_token":…,"user":…}, so that records move between a
+// directory and etcd unchanged. The prefix ends with '/', which no user
+// name holds: keys below it (prefix+"x/y") and other keys that name no
+// user are never read as users, though a change of one drops every cached
+// entry, to be safe. A name that the cache would refuse never reaches
+// etcd, so no key outside the prefix is ever touched.
+//
+// # Consistency
+//
+// Reads are linearizable: a read sees every write that completed before
+// it, on any server. Register is a transaction that creates the key only
+// if its CreateRevision is 0, so of concurrent registrations of a name on
+// any number of servers exactly one wins. Reset and Deregister read the
+// record and write it back in a transaction on the key's ModRevision,
+// which is the record's [cache.Version]: a Deregister racing a Reset
+// never removes the record the Reset wrote. A call whose context has no
+// deadline is bounded at 5 s, etcd's own request timeout.
+//
+// # The feed and its heartbeat
+//
+// Each [Store.Watch] (one per Cache) keeps one etcd watch on the prefix,
+// on a gRPC stream of its own, and reports each changed key to the cache,
+// which drops that user's entry. It remembers the last revision up to
+// which it has reported every change. When a watch ends, the next starts
+// from that revision: etcd replays what happened since, and nothing is
+// missed. (The changes of that one revision come twice, which does no
+// harm; etcd would answer no progress request on a watch from the
+// revision after, which does not exist yet while nothing is written.) If
+// etcd no longer has those revisions (they were compacted), the cache
+// drops every entry and the watch starts again from the current
+// revision.
+//
+// A connection can also die without an error: the watch then goes
+// silent, and silence looks like a quiet prefix. So each watch keeps a
+// heartbeat, every quarter of the poll interval ([cache.WithPollInterval],
+// 1 s by default). It asks etcd for a progress notification, which tells
+// the revision up to which every change has been sent, and so vouches for
+// the moment the request left; one request is outstanding at a time, so
+// that an answer is known to be to it. etcd drops such requests while it
+// catches a watch up. Whenever nothing has vouched for two beats, the
+// heartbeat reads linearizably instead: the read's revision, once the
+// watch has reported up to it, vouches for the moment the read left. A
+// watch whose progress request went unanswered for a beat has its later
+// answers trusted for their revision only, and is replaced once it has
+// caught up.
+//
+// When nothing has vouched for seven eighths of the poll interval, the
+// feed stops reporting, so that the cache trusts an entry for at most the
+// poll interval from then on, and a watch that has been silent meanwhile
+// is replaced by one that resumes from the last revision seen. A token
+// revoked elsewhere thus stops working on a server cut off from etcd
+// within twice the poll interval (in about one poll interval in the
+// tests). Once something vouches for the present again, the feed reports
+// again.
+//
+// The watch is made with clientv3.WithRequireLeader: an etcd member cut
+// off from the rest of its cluster ends it, and it starts again, maybe on
+// another member. The heartbeat costs a small message each way per beat
+// and watch; it reads only while a watch catches up or its progress
+// requests go unanswered. Log lines about the feed (lost, reporting
+// again, a compaction) go to the client's logger.
+//
+// # Outages
+//
+// While the feed reports, a cached user costs no call to etcd. When the
+// feed stops reporting, an entry older than the poll interval is read
+// again; if etcd cannot be reached, Verify fails (the middleware answers
+// 500) instead of answering from data that may be stale, so a token
+// revoked while a server was cut off is refused there too.
+// [cache.WithOutageGrace] trades that for availability. Registrations, resets and deregistrations fail while
+// etcd is out of reach. Nothing needs restarting when etcd is back: the
+// client reconnects, the watch resumes, and the feed reports again.
+//
+// # What an operator must set
+//
+//   - Compaction retention (--auto-compaction-retention, e.g. 1h): with
+//     none, etcd keeps every revision of every reset forever; with
+//     retention shorter than an outage, servers coming back drop their
+//     whole cache once, which is safe but costs a read per user.
+//   - The client: endpoints of every member, TLS, and etcd
+//     authentication (Username and Password, or client certificates)
+//     belong to the clientv3.Config the caller builds; the store takes the
+//     configured client and adds nothing. A user for the store needs read
+//     and write on the prefix's range only.
+//   - DialKeepAliveTime and DialKeepAliveTimeout on the client, so that
+//     gRPC closes a connection that died silently and moves to another
+//     member. The heartbeat notices such a connection within the poll
+//     interval either way, but only the client can replace it.
+//   - A prefix per deployment, ending with '/'. Every server and admin
+//     tool of a deployment must use the same prefix and the same token
+//     size ([cache.WithNBytes]).
+package etcdstore

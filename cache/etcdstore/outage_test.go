@@ -1,0 +1,80 @@
+package etcdstore_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+)
+
+// TestEtcdRestart: etcd stops while one server, already cut off, still
+// holds a token that another revoked. No server accepts the revoked token
+// past twice the poll interval; verifications that could rest on stale
+// entries fail (the middleware answers 500) instead of answering; and
+// service resumes by itself once etcd is back on the same data. Each
+// server reaches etcd through a proxy, which cuts its connections when
+// etcd stops: an embedded etcd waits seconds for open watches otherwise.
+func TestEtcdRestart(t *testing.T) {
+	t.Parallel()
+	const poll = 500 * time.Millisecond
+	srv := newEtcd(t)
+	prefix := newPrefix(t)
+	pa, pb := newProxy(t, srv.endpoint()), newProxy(t, srv.endpoint())
+	a, fa := openCache(t, newStore(t, pa.addr(), prefix), cache.WithPollInterval(poll))
+	b, fb := openCache(t, newStore(t, pb.addr(), prefix), cache.WithPollInterval(poll))
+	fa.waitReporting(t, true)
+	fb.waitReporting(t, true)
+	old, err := b.Register("alice", "a@b.org")
+	require.NoError(t, err)
+	assertVerify(t, a, "alice", old, true, nil, "before the outage")
+
+	pa.Stall()
+	token, err := b.Reset("alice", "a@b.org")
+	require.NoError(t, err)
+	revoked := time.Now()
+	assertVerify(t, b, "alice", token, true, nil, "before the outage")
+
+	pa.Cut()
+	pb.Cut()
+	srv.stop()
+	stopped := time.Now()
+	waitFor(t, "the cut-off server to fail", func() bool {
+		ok, err := verifies(a, "alice", old, 20*time.Millisecond)
+		require.False(t, ok && time.Since(revoked) > 2*poll, "revoked token accepted past twice the poll interval")
+		return err != nil
+	})
+	waitFor(t, "the other server to fail", func() bool {
+		_, err := verifies(b, "alice", token, 20*time.Millisecond)
+		return err != nil
+	})
+	t.Logf("with etcd down, verification fails %v after it stopped (poll %v)", time.Since(stopped).Round(time.Millisecond), poll)
+	for _, c := range []*cache.Cache{a, b} {
+		ok, err := verifies(c, "alice", token, 20*time.Millisecond)
+		assert.False(t, ok)
+		assert.Error(t, err)
+		ctx, cancel := context.WithTimeout(bg(), 20*time.Millisecond)
+		_, err = c.RegisterContext(ctx, "bob", "b@b.org")
+		cancel()
+		assert.ErrorIs(t, err, context.DeadlineExceeded, "registration with etcd down")
+	}
+
+	require.NoError(t, srv.start())
+	pa.Restore()
+	pb.Restore()
+	pa.Resume()
+	restarted := time.Now()
+	waitVerify(t, a, "alice", token, true, nil, "the cut-off server to serve again")
+	t.Logf("verification works again %v after etcd is back", time.Since(restarted).Round(time.Millisecond))
+	assertVerify(t, a, "alice", old, false, nil, "the revoked token, after the outage")
+	fa.waitReporting(t, true)
+	fb.waitReporting(t, true)
+
+	newer, err := a.Reset("alice", "a@b.org")
+	require.NoError(t, err)
+	waitVerify(t, b, "alice", token, false, nil, "the other server to refuse the token reset after the outage")
+	assertVerify(t, b, "alice", newer, true, nil, "the new token, after the outage")
+}

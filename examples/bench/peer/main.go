@@ -1,0 +1,113 @@
+// Command peer is the hand-rolled baseline that the example servers'
+// protected route is measured against: a net/http server that checks the
+// X-Fixie-User and X-Fixie-Token headers against a plain map of SHA-256
+// hashes, loaded once from a credentials directory, doing on a valid
+// request the same work as middleware.Auth on a cached user and nothing
+// more: decode the token, hash it, compare in constant time, remove the
+// token header, hand the user on in the request context, and greet.
+//
+// It follows no change on disk, has no bounds and no logging: it is the
+// floor a protected route can reach, not a way to protect one.
+//
+//	go run ./examples/bench/peer -addr 127.0.0.1:0 -dir DIR
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8090", "listen on `host:port`")
+	dir := flag.String("dir", "", "credentials `directory` to load the users from")
+	flag.Parse()
+	users, err := load(*dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "listening addr=%s users=%d\n", ln.Addr(), len(users))
+	srv := &http.Server{Handler: routes(users), ReadHeaderTimeout: 10 * time.Second}
+	log.Fatal(srv.Serve(ln))
+}
+
+// load reads the hash of every record in dir.
+func load(dir string) (map[string][sha256.Size]byte, error) {
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	users := make(map[string][sha256.Size]byte, len(paths))
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, err
+		}
+		var rec struct {
+			User        string `json:"user"`
+			HashedToken string `json:"hashed_token"`
+		}
+		if err := json.Unmarshal(data, &rec); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		var sum [sha256.Size]byte
+		if _, err := hex.Decode(sum[:], []byte(rec.HashedToken)); err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		users[rec.User] = sum
+	}
+	return users, nil
+}
+
+type userKey struct{}
+
+// routes serves /healthz and the protected /hello.
+func routes(users map[string][sha256.Size]byte) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	mux.Handle("GET /hello", check(users, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, _ := r.Context().Value(userKey{}).(string)
+		fmt.Fprintf(w, "Hello, %s!\n", user)
+	})))
+	return mux
+}
+
+// check is the hand-rolled authentication: a 20-byte token as 40 hex
+// digits, its bytes reversed into the little-endian value the stored
+// hash is of.
+func check(users map[string][sha256.Size]byte, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user := r.Header.Get("X-Fixie-User")
+		token := r.Header.Get("X-Fixie-Token")
+		r.Header.Del("X-Fixie-Token")
+		var v [20]byte
+		_, err := hex.Decode(v[:], []byte(token))
+		slices.Reverse(v[:])
+		sum := sha256.Sum256(v[:])
+		stored, ok := users[user]
+		if err != nil || len(token) != 2*len(v) || !ok || subtle.ConstantTimeCompare(sum[:], stored[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Fixie realm="fixie"`)
+			http.Error(w, `{"message":"Unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
+	})
+}
