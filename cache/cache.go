@@ -82,8 +82,10 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 // Cache on, for tools that work on stores themselves, such as one that
 // copies records between a directory and another store. It creates the
 // directory (mode 0700) if needed and checks that it can be listed; of
-// the options, only WithLogger applies. Its records are files
-// "<dir>/<user>.json"; its Version is the SHA-256 of a record's bytes.
+// the options, only WithLogger applies, and WithMaxEntries, which bounds
+// the records its watch stats again (see "Caching and change" in the
+// package documentation). Its records are files "<dir>/<user>.json"; its
+// Version is the SHA-256 of a record's bytes.
 func NewDirStore(dir string, opts ...Option) (Store, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {

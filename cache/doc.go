@@ -24,7 +24,11 @@
 //
 // Names starting with '.' are never users. The package's own temporary
 // and lock files start with ".fixiecreds-"; other dot names, such as a
-// Kubernetes Secret volume's "..data", belong to whoever made them.
+// Kubernetes Secret volume's "..data", belong to whoever made them. A new
+// name (Register, WriteUser) must also be unchanged by the PRECIS
+// UsernameCasePreserved profile of RFC 8265: no spaces, no invisible or
+// look-alike forms; records already stored under other names keep
+// working. A name refused is a [*NameError] saying why.
 //
 // # Caching and change
 //

@@ -26,6 +26,7 @@ var NoLimit = Limit{Requests: -1}
 // off reports whether l limits nothing.
 func (l Limit) off() bool { return l.Requests < 0 }
 
+// String returns "N per PERIOD", or "off" for NoLimit.
 func (l Limit) String() string {
 	if l.off() {
 		return "off"

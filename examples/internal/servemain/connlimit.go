@@ -37,6 +37,8 @@ type connLimiter struct {
 	waiting   atomic.Bool  // Accept holds a connection until there is room
 }
 
+var _ net.Listener = (*connLimiter)(nil)
+
 // connInfo is what the limiter knows of a connection: its state, and
 // since when.
 type connInfo struct {
@@ -124,13 +126,17 @@ func (l *connLimiter) victim() (net.Conn, time.Duration) {
 
 // track is the server's ConnState hook.
 func (l *connLimiter) track(c net.Conn, state http.ConnState) {
+	var now time.Time
+	if state != http.StateActive { // the time matters to victim only for the others
+		now = l.now()
+	}
 	l.mu.Lock()
 	if info, ok := l.conns[c]; ok {
 		switch state {
 		case http.StateClosed, http.StateHijacked:
 			delete(l.conns, c)
 		default:
-			info.state, info.since = state, l.now()
+			info.state, info.since = state, now
 		}
 	}
 	l.mu.Unlock()
