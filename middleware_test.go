@@ -47,12 +47,23 @@ func newCache(t *testing.T, dir string, opts ...cache.Option) *cache.Cache {
 	return c
 }
 
+// service is the credentials service without the limits on register and
+// reset, which these tests go past on purpose: they churn users faster
+// than any one client should.
+func service(c *cache.Cache) http.Handler {
+	return httpapi.HandlerWithConfig(c, httpapi.HandlerConfig{
+		RegisterLimit:  httpapi.NoLimit,
+		ResetLimit:     httpapi.NoLimit,
+		ResetUserLimit: httpapi.NoLimit,
+	})
+}
+
 // netHTTPApp is a net/http server with the service under /creds/ and a
 // protected /whoami, route by route on a ServeMux.
-func netHTTPApp(t *testing.T, service, verify *cache.Cache) *httptest.Server {
+func netHTTPApp(t *testing.T, creds, verify *cache.Cache) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
-	mux.Handle("/creds/", http.StripPrefix("/creds", httpapi.Handler(service)))
+	mux.Handle("/creds/", http.StripPrefix("/creds", service(creds)))
 	mux.Handle("GET /whoami", middleware.AuthWithConfig(verify, middleware.Config{BasicAuth: true})(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			user, ok := middleware.UserFromContext(r.Context())
@@ -69,10 +80,10 @@ func netHTTPApp(t *testing.T, service, verify *cache.Cache) *httptest.Server {
 
 // echoApp is the same application on Echo, with the service mounted through
 // echo.WrapHandler and Auth on a group.
-func echoApp(t *testing.T, service, verify *cache.Cache) *httptest.Server {
+func echoApp(t *testing.T, creds, verify *cache.Cache) *httptest.Server {
 	t.Helper()
 	e := echo.New()
-	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", httpapi.Handler(service))))
+	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", service(creds))))
 	g := e.Group("", echomw.AuthWithConfig(verify, echomw.AuthConfig{BasicAuth: true}))
 	g.GET("/whoami", func(c echo.Context) error {
 		user, ok := echomw.User(c)
@@ -195,7 +206,7 @@ func TestEndToEnd(t *testing.T) {
 			for name, app := range apps(t, dir, mode.opts...) {
 				t.Run(name, func(t *testing.T) {
 					app.t = t
-					user := "user of " + name
+					user := "user-of-" + name
 					email := "someone@example.org"
 
 					// Register through the service; the route accepts the token.
@@ -243,13 +254,13 @@ func TestEndToEndClient(t *testing.T) {
 	t.Parallel()
 	dir := credsDir(t)
 	svc := newCache(t, dir)
-	creds := httptest.NewServer(httpapi.Handler(svc))
+	creds := httptest.NewServer(service(svc))
 	t.Cleanup(creds.Close)
 	verifier, err := httpapi.NewClient(creds.URL, httpapi.ClientConfig{TTL: 100 * time.Millisecond})
 	require.NoError(t, err)
 
 	mux := http.NewServeMux()
-	mux.Handle("/creds/", http.StripPrefix("/creds", httpapi.Handler(svc)))
+	mux.Handle("/creds/", http.StripPrefix("/creds", service(svc)))
 	mux.Handle("GET /whoami", middleware.Auth(verifier)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, _ := middleware.UserFromContext(r.Context())
 		_, _ = io.WriteString(w, user)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // benchCache returns a watching cache with user "alice" registered and
@@ -268,4 +269,42 @@ func heapInUse() int64 {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapInuse)
+}
+
+// BenchmarkSweep measures what the watch's re-check of served records
+// (see servedSet) costs per cached record: one stat each per poll
+// interval, done by the watch's goroutine, off the path of Verify.
+func BenchmarkSweep(b *testing.B) {
+	const n = 1000
+	dir := b.TempDir()
+	for i := range n {
+		user := fmt.Sprintf("user%d", i)
+		if err := writeFileAt(dir, user, encodeRecord(User{User: user, Email: "a@b.org", HashedToken: ffHash})); err != nil {
+			b.Fatal(err)
+		}
+	}
+	c := newTestCacheIn(b, dir, WithPollInterval(time.Hour))
+	waitFor(b, "the watch", c.memo.trusted.Load)
+	for i := range n {
+		if ok, err := c.Verify(fmt.Sprintf("user%d", i), "ff"); !ok || err != nil {
+			b.Fatal(ok, err)
+		}
+	}
+	ds := c.store.(*dirStore)
+	// A watch of its own on the cache's set of served records, whose
+	// sweep the benchmark drives.
+	d := &dirWatch{s: ds, feed: c.memo, poll: time.Hour, served: ds.served[0], healthy: true}
+	if got := d.served.size(); got != n {
+		b.Fatalf("%d records served, want %d", got, n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for range sweepSteps {
+			d.sweep()
+		}
+	}
+	if got := d.served.size(); got != n {
+		b.Fatalf("%d records left after the sweeps, want %d", got, n)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/record")
 }

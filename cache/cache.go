@@ -82,8 +82,10 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 // Cache on, for tools that work on stores themselves, such as one that
 // copies records between a directory and another store. It creates the
 // directory (mode 0700) if needed and checks that it can be listed; of
-// the options, only WithLogger applies. Its records are files
-// "<dir>/<user>.json"; its Version is the SHA-256 of a record's bytes.
+// the options, only WithLogger applies, and WithMaxEntries, which bounds
+// the records its watch stats again (see "Caching and change" in the
+// package documentation). Its records are files "<dir>/<user>.json"; its
+// Version is the SHA-256 of a record's bytes.
 func NewDirStore(dir string, opts ...Option) (Store, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -168,8 +170,8 @@ func (c *Cache) CredsDir() string { return c.dir }
 // store that is not a directory there is no such path, and it returns an
 // error.
 func (c *Cache) UserCredFile(user string) (string, error) {
-	if err := checkUser(user); err != nil {
-		return "", fmt.Errorf("%w: %q", err, user)
+	if checkUser(user) != nil {
+		return "", &NameError{User: user, Reason: whyUnusable(user)}
 	}
 	if c.dir == "" {
 		return "", errors.New("cache: the store keeps no record files")
@@ -339,9 +341,11 @@ func (c *Cache) Users() ([]string, error) {
 
 // WriteUser writes the user's record, replacing any record the user has,
 // in one atomic step. hashedToken must be 64 hex digits (stored in lower
-// case), as HashToken returns; email must be a single bare address.
+// case), as HashToken returns; email must be a single bare address. The
+// name must be one that Register accepts for a new user, else it is a
+// [*NameError] (ErrInvalidUser).
 func (c *Cache) WriteUser(user, email, hashedToken string) error {
-	if err := c.usable(user); err != nil {
+	if err := c.usableNew(user); err != nil {
 		return err
 	}
 	if err := checkEmail(email); err != nil {
@@ -369,6 +373,15 @@ func (c *Cache) RemoveUser(user string) error {
 // the only time the token is seen: only its hash is stored. It returns
 // ErrAlreadyRegistered if the user has a record, whoever else (another
 // goroutine, another process) registers the same name at the same time.
+//
+// A new name must also be unchanged by the PRECIS UsernameCasePreserved
+// profile (RFC 8265): no spaces at all, no invisible or bidi-control
+// characters, Unicode NFC, no fullwidth forms. Otherwise two names could
+// read alike, or a header could not carry the name as registered (HTTP
+// trims the spaces around a header value). A name refused is a
+// [*NameError], which matches ErrInvalidUser. Names already in the store
+// that break only this rule keep working for everything but Register and
+// WriteUser.
 func (c *Cache) Register(user, email string) (token string, err error) {
 	return c.RegisterContext(context.Background(), user, email)
 }
@@ -376,7 +389,7 @@ func (c *Cache) Register(user, email string) (token string, err error) {
 // RegisterContext is [Cache.Register] with a context that bounds the
 // store's work.
 func (c *Cache) RegisterContext(ctx context.Context, user, email string) (token string, err error) {
-	if err := c.usable(user); err != nil {
+	if err := c.usableNew(user); err != nil {
 		return "", err
 	}
 	if err := checkEmail(email); err != nil {
@@ -497,10 +510,19 @@ func (c *Cache) usable(user string) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	if err := checkUser(user); err != nil {
-		return fmt.Errorf("%w: %q", err, user)
+	if checkUser(user) != nil {
+		return &NameError{User: user, Reason: whyUnusable(user)}
 	}
 	return nil
+}
+
+// usableNew checks that the cache is open and user may name a new
+// record (see checkNewUser).
+func (c *Cache) usableNew(user string) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	return checkNewUser(user)
 }
 
 // wrapUser adds the user name to a bare ErrNotRegistered.

@@ -455,3 +455,35 @@ func TestRecordOfAnotherNameIsNotRegistered(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotRegistered)
 	assertVerifies(t, c, "alice", token)
 }
+
+// TestNewNamesArePRECIS shows that Register and WriteUser refuse a name
+// that PRECIS UsernameCasePreserved would change or refuses, while records
+// already on disk under such names keep working.
+func TestNewNamesArePRECIS(t *testing.T) {
+	dir := t.TempDir()
+	c := newTestCacheIn(t, dir)
+	legacy := []string{"bob ", " bob", " ", "cafe\u0301", "bo\u200bb", "ａｌｉｃｅ", "bob😀"}
+	for _, user := range legacy {
+		_, err := c.Register(user, "a@b.org")
+		var ne *NameError
+		assert.ErrorAs(t, err, &ne, "Register %q", user)
+		assert.ErrorIs(t, err, ErrInvalidUser, "Register %q", user)
+		assert.ErrorIs(t, c.WriteUser(user, "a@b.org", ffHash), ErrInvalidUser, "WriteUser %q", user)
+		_, err = os.Stat(filepath.Join(dir, user+recordExt))
+		assert.ErrorIs(t, err, os.ErrNotExist, "nothing written for %q", user)
+	}
+
+	// Records another program wrote under those names: verified, reset,
+	// deregistered as before.
+	for _, user := range legacy {
+		require.NoError(t, writeFileAt(dir, user, encodeRecord(User{User: user, Email: "a@b.org", HashedToken: ffHash})))
+	}
+	for _, user := range legacy {
+		ok, err := c.Verify(user, "ff")
+		require.NoError(t, err, "Verify %q", user)
+		assert.True(t, ok, "Verify %q", user)
+		token, err := c.Reset(user, "a@b.org")
+		require.NoError(t, err, "Reset %q", user)
+		assert.NoError(t, c.Deregister(user, token), "Deregister %q", user)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -61,6 +62,13 @@ type dirStore struct {
 	heldMu sync.RWMutex
 	held   *os.File
 	heldFD int
+
+	// Each watch re-checks the records served while it runs (see
+	// servedSet); maxServed bounds each set.
+	servedMu  sync.Mutex
+	served    []*servedSet
+	maxServed int
+	sweepNow  chan struct{} // for tests: a sweep on demand; nil otherwise
 }
 
 // errNotRegular and errTooLarge refuse what is at a record's name.
@@ -73,7 +81,8 @@ var _ Store = (*dirStore)(nil)
 
 // newDirStore returns the directory store on dir, an absolute path.
 func newDirStore(dir string, cfg config) *dirStore {
-	return &dirStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS, policy: cfg.policy}
+	return &dirStore{dir: dir, log: cfg.log, writeFile: cfg.writeFile, newWatcher: cfg.newWatcher, networkFS: cfg.networkFS,
+		policy: cfg.policy, maxServed: cfg.maxEntries, sweepNow: cfg.sweepNow}
 }
 
 func recordName(user string) string { return user + recordExt }
@@ -82,8 +91,8 @@ func recordName(user string) string { return user + recordExt }
 // store other than the cache, which checks names itself: no name may
 // lead outside the directory, whoever calls.
 func checkName(user string) error {
-	if err := checkUser(user); err != nil {
-		return fmt.Errorf("%w: %q", err, user)
+	if checkUser(user) != nil {
+		return &NameError{User: user, Reason: whyUnusable(user)}
 	}
 	return nil
 }
@@ -107,7 +116,8 @@ func (s *dirStore) open(ctx context.Context) (*os.Root, error) {
 
 // Read implements [Store]. A record file that has another name (a
 // symbolic link to it, or a second hard link) is PollOnly: it may be
-// rewritten through that name with no notification for this user.
+// rewritten through that name with no notification for this user. So is
+// one that the watches cannot take on for re-checking (see servedSet).
 func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
 	if err := checkName(user); err != nil {
 		return Record{}, err
@@ -115,38 +125,71 @@ func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
-	if rec, handled, err := s.readHeld(user); handled {
-		return rec, err
+	rec, stamp, handled, err := s.readHeld(user)
+	if !handled {
+		var root *os.Root
+		if root, err = s.open(ctx); err != nil {
+			return Record{}, err
+		}
+		rec, stamp, err = readRecord(root, user)
+		root.Close()
 	}
-	root, err := s.open(ctx)
-	if err != nil {
-		return Record{}, err
+	if err == nil && !rec.PollOnly {
+		rec.PollOnly = !s.track(user, stamp)
 	}
-	defer root.Close()
-	return readRecord(root, user)
+	return rec, err
+}
+
+// track hands a record about to be served as trusted to every watch, to
+// be checked again (see servedSet), and reports false if one of them
+// cannot take it.
+func (s *dirStore) track(user string, stamp fileStamp) bool {
+	s.servedMu.Lock()
+	defer s.servedMu.Unlock()
+	ok := true
+	for _, set := range s.served {
+		ok = set.add(user, stamp) && ok
+	}
+	return ok
+}
+
+// addServed makes a set of served records for a watch; removeServed
+// drops it when the watch stops.
+func (s *dirStore) addServed() *servedSet {
+	set := newServedSet(s.maxServed)
+	s.servedMu.Lock()
+	defer s.servedMu.Unlock()
+	s.served = append(s.served, set)
+	return set
+}
+
+func (s *dirStore) removeServed(set *servedSet) {
+	s.servedMu.Lock()
+	defer s.servedMu.Unlock()
+	s.served = slices.DeleteFunc(s.served, func(x *servedSet) bool { return x == set })
 }
 
 // readHeld reads the user's record through the directory held open, if
 // there is one and the record is a regular file with no symbolic link on
 // its name; handled is false when it could not (os.Root then reads it).
-func (s *dirStore) readHeld(user string) (rec Record, handled bool, err error) {
+func (s *dirStore) readHeld(user string) (rec Record, stamp fileStamp, handled bool, err error) {
 	s.heldMu.RLock()
 	defer s.heldMu.RUnlock()
 	if s.held == nil {
-		return Record{}, false, nil
+		return Record{}, fileStamp{}, false, nil
 	}
-	data, nlink, handled, err := readAt(s.heldFD, recordName(user), maxRecordSize)
+	data, stamp, handled, err := readAt(s.heldFD, recordName(user), maxRecordSize)
 	switch {
 	case !handled:
-		return Record{}, false, nil
+		return Record{}, fileStamp{}, false, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return Record{}, true, ErrNotRegistered
+		return Record{}, fileStamp{}, true, ErrNotRegistered
 	case err == errNotRegular || err == errTooLarge:
-		return Record{}, true, fmt.Errorf("%w for %q: %w", errBadRecord, user, err)
+		return Record{}, fileStamp{}, true, fmt.Errorf("%w for %q: %w", errBadRecord, user, err)
 	case err != nil:
-		return Record{}, true, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fileStamp{}, true, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
-	return Record{Data: data, Version: digest(data), PollOnly: nlink > 1}, true, nil
+	return Record{Data: data, Version: digest(data), PollOnly: stamp.nlink > 1}, stamp, true, nil
 }
 
 // hold keeps the directory watched open for readHeld, if the path still
@@ -180,36 +223,38 @@ func (s *dirStore) release() {
 }
 
 // readRecord reads a record file, which must be a regular file (a FIFO
-// would block; a device could be endless) of at most maxRecordSize bytes.
-func readRecord(root *os.Root, user string) (Record, error) {
+// would block; a device could be endless) of at most maxRecordSize bytes,
+// and returns it with the file's stamp.
+func readRecord(root *os.Root, user string) (Record, fileStamp, error) {
 	name := recordName(user)
 	f, err := root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Record{}, ErrNotRegistered
+		return Record{}, fileStamp{}, ErrNotRegistered
 	}
 	if err != nil {
-		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fileStamp{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fileStamp{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Record{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, errNotRegular)
+		return Record{}, fileStamp{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, errNotRegular)
 	}
-	pollOnly := linkCount(fi) > 1
+	stamp := stampOf(fi)
+	pollOnly := stamp.nlink > 1
 	if li, err := root.Lstat(name); err != nil || li.Mode()&fs.ModeSymlink != 0 {
 		pollOnly = true
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
 	if err != nil {
-		return Record{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fileStamp{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
 	}
 	if len(data) > maxRecordSize {
-		return Record{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, errTooLarge)
+		return Record{}, fileStamp{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, errTooLarge)
 	}
-	return Record{Data: data, Version: digest(data), PollOnly: pollOnly}, nil
+	return Record{Data: data, Version: digest(data), PollOnly: pollOnly}, stamp, nil
 }
 
 // Create implements [Store]: it links a complete temporary file to the
@@ -272,7 +317,7 @@ func (s *dirStore) CompareAndSwap(ctx context.Context, user string, old Version,
 		return err
 	}
 	return s.locked(ctx, func(root *os.Root) error {
-		cur, err := readRecord(root, user)
+		cur, _, err := readRecord(root, user)
 		if errors.Is(err, ErrNotRegistered) {
 			return fmt.Errorf("%w: %q", ErrConflict, user)
 		}

@@ -33,7 +33,7 @@ import (
 // attempt and each poll interval, and a watch error makes the store poll
 // for good. Either is logged once, with the reason.
 func (s *dirStore) Watch(feed Feed, poll time.Duration) (stop func()) {
-	w := &dirWatch{s: s, feed: feed, poll: poll}
+	w := &dirWatch{s: s, feed: feed, poll: poll, served: s.addServed()}
 	w.start()
 	if fs, network := s.networkFS(s.dir); network {
 		s.log.Warn("cache: credentials directory is not on a file system known to be local, where changes from other hosts raise no notification; polling", "dir", s.dir, "fs_type", fs, "poll", poll)
@@ -42,7 +42,11 @@ func (s *dirStore) Watch(feed Feed, poll time.Duration) (stop func()) {
 	}
 	done, exited := make(chan struct{}), make(chan struct{})
 	go w.loop(done, exited)
-	return func() { close(done); <-exited }
+	return func() {
+		close(done)
+		<-exited
+		s.removeServed(w.served)
+	}
 }
 
 // dirWatch is the state of one Watch: its watcher, nil if none could be
@@ -55,8 +59,21 @@ type dirWatch struct {
 	w       *fsnotify.Watcher
 	watched os.FileInfo // what the path named when the watch was added
 	healthy bool
-	tooMany bool // the directory was last found past the policy's maxEntries
-	gaveUp  bool // after an error, the policy said to poll for good
+	tooMany bool           // the directory was last found past the policy's maxEntries
+	gaveUp  bool           // after an error, the policy said to poll for good
+	served  *servedSet     // records to check again; see servedSet
+	batch   []servedRecord // the sweep's, kept to spare allocations
+}
+
+// sweepSteps is how many shares of the served records the watch checks
+// per poll interval, so that the stats are spread over it.
+const sweepSteps = 10
+
+// holder is a Feed that tells whether it still caches a user's record
+// (the memo does), so that the sweep forgets the records it no longer
+// needs to check.
+type holder interface {
+	holds(user string) bool
 }
 
 // start makes a watcher and watches the directory, if it can.
@@ -134,6 +151,8 @@ func (d *dirWatch) loop(done, exited chan struct{}) {
 	defer close(exited)
 	d.retry = time.NewTimer(d.poll)
 	defer d.retry.Stop()
+	sweep := time.NewTicker(max(d.poll/sweepSteps, time.Millisecond))
+	defer sweep.Stop()
 	defer func() {
 		d.setHealthy(false)
 		if d.w != nil {
@@ -166,6 +185,10 @@ func (d *dirWatch) loop(done, exited chan struct{}) {
 		case <-d.retry.C:
 			d.retry.Reset(d.poll)
 			d.check()
+		case <-sweep.C:
+			d.sweep()
+		case <-d.s.sweepNow:
+			d.sweep()
 		}
 	}
 }
@@ -280,6 +303,37 @@ func (d *dirWatch) check() {
 func (d *dirWatch) stillWatched() bool {
 	fi, err := os.Stat(d.s.dir)
 	return err == nil && os.SameFile(fi, d.watched) && slices.Contains(d.w.WatchList(), d.s.dir)
+}
+
+// sweep checks the next share of the records served while the watch
+// works against their files, so that each is checked once per poll
+// interval, and reports those whose file changed unseen (see servedSet)
+// or that the feed no longer holds. While the watch does not work,
+// every cached record is polled and there is nothing to check.
+func (d *dirWatch) sweep() {
+	if !d.healthy {
+		return
+	}
+	d.batch = d.served.batch(d.batch[:0], sweepSteps)
+	held, _ := d.feed.(holder)
+	for _, r := range d.batch {
+		switch {
+		case held != nil && !held.holds(r.user) && !r.missed:
+			d.served.miss(r) // perhaps read and not yet cached: look again next time
+			continue
+		case held == nil || held.holds(r.user):
+			// A user name holds no '/' and does not start with '.': the
+			// path names a file in the directory.
+			stamp, err := lstatStamp(d.s.dir + string(filepath.Separator) + recordName(r.user))
+			if err == nil && stamp == r.stamp {
+				continue
+			}
+		}
+		// Changed first, so that a read of the record in progress is
+		// not cached (see memo.add) once it is no longer checked.
+		d.feed.Changed(r.user)
+		d.served.remove(r)
+	}
 }
 
 // lost marks notifications as untrustworthy and schedules a new watch.

@@ -24,7 +24,11 @@
 //
 // Names starting with '.' are never users. The package's own temporary
 // and lock files start with ".fixiecreds-"; other dot names, such as a
-// Kubernetes Secret volume's "..data", belong to whoever made them.
+// Kubernetes Secret volume's "..data", belong to whoever made them. A new
+// name (Register, WriteUser) must also be unchanged by the PRECIS
+// UsernameCasePreserved profile of RFC 8265: no spaces, no invisible or
+// look-alike forms; records already stored under other names keep
+// working. A name refused is a [*NameError] saying why.
 //
 // # Caching and change
 //
@@ -41,7 +45,12 @@
 // record that has another name through which it could change unseen (a
 // symbolic link, a second hard link), a cached entry is trusted for at
 // most the poll interval ([WithPollInterval], default 1 s) before it is
-// checked against its file again.
+// checked against its file again. A file can also gain a second name
+// after it was read, from outside the directory, and be rewritten in
+// place through it with no notification: so, while watching, the cache
+// also stats every cached record once per poll interval, spread over it
+// and off the path of Verify, and reads again a record whose file
+// changed (its link count, size, or modification or change time).
 //
 // # Stores and outages
 //

@@ -258,6 +258,16 @@ func (m *memo) add(gen uint64, e *entry) {
 	sh.users.Store(with(sh.users.Load(), h, e.user, e, &m.users, &m.stats.userEvictions))
 }
 
+var _ holder = (*memo)(nil)
+
+// holds reports whether a record is cached for user; it implements
+// holder, for the directory store's sweep.
+func (m *memo) holds(user string) bool {
+	h, sh := m.locate(user)
+	_, ok := get(sh.users.Load(), h, user)
+	return ok
+}
+
 // addUnknown caches that user has no record, as add does.
 func (m *memo) addUnknown(gen uint64, user string, read int64) {
 	h, sh := m.locate(user)

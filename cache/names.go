@@ -1,9 +1,14 @@
 package cache
 
 import (
+	"fmt"
 	"net/mail"
+	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/secure/precis"
+	"golang.org/x/text/unicode/norm"
 )
 
 const (
@@ -36,6 +41,85 @@ func checkUser(user string) error {
 	}
 	return nil
 }
+
+// checkNewUser reports whether user may name a new record: it passes
+// checkUser and is unchanged by the PRECIS UsernameCasePreserved profile
+// (RFC 8265), so that no space, invisible or bidi-control character,
+// decomposed form or fullwidth letter makes two names that read alike,
+// or a name that an HTTP header cannot carry as it is. The error is a
+// *NameError saying why.
+func checkNewUser(user string) error {
+	if checkUser(user) != nil {
+		return &NameError{User: user, Reason: whyUnusable(user)}
+	}
+	if i := strings.IndexFunc(user, unicode.IsSpace); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(user[i:])
+		return &NameError{User: user, Reason: fmt.Sprintf("it holds a space (%U); new names hold none", r)}
+	}
+	enforced, err := precis.UsernameCasePreserved.String(user)
+	switch {
+	case err != nil:
+		return &NameError{User: user, Reason: whyNotPRECIS(user)}
+	case enforced == user:
+		return nil
+	case !norm.NFC.IsNormalString(user):
+		return &NameError{User: user, Reason: fmt.Sprintf("it holds decomposed characters; write it in Unicode NFC, as %+q", enforced)}
+	}
+	return &NameError{User: user, Reason: fmt.Sprintf("it holds fullwidth or halfwidth forms; write it as %+q", enforced)}
+}
+
+// whyUnusable says why checkUser refuses user.
+func whyUnusable(user string) string {
+	switch {
+	case user == "":
+		return "it is empty"
+	case len(user) > maxUserLen:
+		return fmt.Sprintf("it is longer than %d bytes", maxUserLen)
+	case user[0] == '.':
+		return "it starts with '.'"
+	case !utf8.ValidString(user):
+		return "it is not valid UTF-8"
+	case strings.ContainsAny(user, `/\`):
+		return `it holds '/' or '\'`
+	}
+	return "it holds a control character"
+}
+
+// whyNotPRECIS says why the PRECIS profile refuses user: the first
+// character it refuses on its own, else the mix (the bidi rule refuses
+// some combinations of left-to-right and right-to-left characters).
+func whyNotPRECIS(user string) string {
+	for _, r := range user {
+		if _, err := precis.UsernameCasePreserved.String(string(r)); err != nil {
+			return fmt.Sprintf("it holds %U, which user names may not hold (RFC 8265: no invisible, bidi-control, symbol or compatibility characters)", r)
+		}
+	}
+	return "RFC 8265 refuses its mix of left-to-right and right-to-left characters"
+}
+
+// A NameError reports a user name that was refused and why. It matches
+// [ErrInvalidUser] with [errors.Is]; use [errors.As] to get the reason,
+// which is meant for people and is worded for the name as given.
+type NameError struct {
+	User   string // the name as given
+	Reason string // why it was refused, such as "it holds a space (U+0020); new names hold none"
+}
+
+// maxNameInError bounds how much of a refused name an error repeats.
+const maxNameInError = 64
+
+// Error returns "cache: invalid user name NAME: REASON", with NAME quoted
+// and cut to 64 bytes.
+func (e *NameError) Error() string {
+	name := e.User
+	if len(name) > maxNameInError {
+		name = name[:maxNameInError] + "..."
+	}
+	return fmt.Sprintf("%v %+q: %s", ErrInvalidUser, name, e.Reason)
+}
+
+// Unwrap returns [ErrInvalidUser].
+func (e *NameError) Unwrap() error { return ErrInvalidUser }
 
 // checkEmail reports whether email is a single bare address as net/mail
 // parses it, at most 254 bytes, with no control characters.

@@ -39,6 +39,7 @@ type config struct {
 	writeFile  func(f *os.File, data []byte) error
 	wrapStore  func(Store) Store
 	policy     watchPolicy
+	sweepNow   chan struct{} // each receive runs a sweep of the directory's watch
 }
 
 // newConfig returns the default configuration with opts applied.

@@ -12,4 +12,4 @@ import (
 func openDir(string) (*os.File, int, error) { return nil, 0, errors.ErrUnsupported }
 
 // readAt is never called here, since openDir fails.
-func readAt(int, string, int) ([]byte, uint64, bool, error) { return nil, 0, false, nil }
+func readAt(int, string, int) ([]byte, fileStamp, bool, error) { return nil, fileStamp{}, false, nil }

@@ -17,8 +17,21 @@ func lockDir(*os.Root) (unlock func(), err error) {
 	return nil, errors.ErrUnsupported
 }
 
-// linkCount cannot tell hard links apart here.
-func linkCount(fs.FileInfo) uint64 { return 1 }
+// statOf has no system stat to return here.
+func statOf(fs.FileInfo) *struct{} { return nil }
+
+// stampOfStat is never called here, since statOf returns nil.
+func stampOfStat(*struct{}) fileStamp { return fileStamp{} }
+
+// lstatStamp returns the stamp of the file at path, not following a
+// symbolic link.
+func lstatStamp(path string) (fileStamp, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return stampOf(fi), nil
+}
 
 // openFileLimit has no limit to tell here.
 func openFileLimit() uint64 { return 1 << 20 }

@@ -32,12 +32,31 @@ func lockDir(root *os.Root) (unlock func(), err error) {
 	return func() { f.Close() }, nil // closing releases the lock
 }
 
-// linkCount returns how many hard links the file of fi has.
-func linkCount(fi fs.FileInfo) uint64 {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Nlink)
+// statOf returns what the system's stat said of fi, or nil.
+func statOf(fi fs.FileInfo) *syscall.Stat_t {
+	st, _ := fi.Sys().(*syscall.Stat_t)
+	return st
+}
+
+// stampOfStat returns the stamp of the file st describes.
+func stampOfStat(st *syscall.Stat_t) fileStamp {
+	mtime, ctime := changeTimes(st)
+	return fileStamp{dev: uint64(st.Dev), ino: uint64(st.Ino), nlink: uint64(st.Nlink), size: int64(st.Size), mtime: mtime, ctime: ctime}
+}
+
+// lstatStamp returns the stamp of the file at path, not following a
+// symbolic link: one system call, without the allocations of os.Lstat.
+func lstatStamp(path string) (fileStamp, error) {
+	var st syscall.Stat_t
+	for {
+		err := syscall.Lstat(path, &st)
+		if err == nil {
+			return stampOfStat(&st), nil
+		}
+		if err != syscall.EINTR {
+			return fileStamp{}, err
+		}
 	}
-	return 1
 }
 
 // openFileLimit returns how many files the process may have open.

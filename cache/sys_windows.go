@@ -33,8 +33,22 @@ func lockDir(root *os.Root) (unlock func(), err error) {
 	}, nil
 }
 
-// linkCount cannot tell hard links apart from a FileInfo here.
-func linkCount(fs.FileInfo) uint64 { return 1 }
+// statOf has no system stat to return here: a FileInfo tells neither
+// the link count nor the change time.
+func statOf(fs.FileInfo) *struct{} { return nil }
+
+// stampOfStat is never called here, since statOf returns nil.
+func stampOfStat(*struct{}) fileStamp { return fileStamp{} }
+
+// lstatStamp returns the stamp of the file at path, not following a
+// symbolic link.
+func lstatStamp(path string) (fileStamp, error) {
+	fi, err := os.Lstat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return stampOf(fi), nil
+}
 
 // openFileLimit: Windows bounds handles per process far above what a
 // watch needs, and its change notifications watch the directory alone.

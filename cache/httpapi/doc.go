@@ -24,6 +24,18 @@
 // the answers tell which users exist: serve the service where only trusted
 // clients reach it.
 //
+// # Limits
+//
+// Register and reset are limited per client (by IP address; see
+// [HandlerConfig.ClientKey] and [ProxyClientIP] behind a reverse proxy),
+// and reset also per user name, so that one client cannot fill the disk
+// with registrations nor try email after email for one user; a request
+// past a limit gets 429 with Retry-After. [HandlerConfig.MaxUsers] caps the
+// number of users. [Handler] uses [DefaultHandlerConfig];
+// [HandlerWithConfig] takes others. What the service cannot do (a full
+// disk, an unreadable record) it logs at ERROR, with the user name and
+// the cause, never a token or an email.
+//
 // # The client
 //
 // [Client] asks a service's /verify and is a middleware.Verifier and

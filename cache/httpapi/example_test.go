@@ -6,9 +6,11 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/fixiecreds/fixiecreds/cache"
 	"github.com/fixiecreds/fixiecreds/cache/httpapi"
@@ -79,7 +81,7 @@ func ExampleHandler() {
 	// 200 {"message":"User 'alice' already registered","status":false,"token":"<not-a-token>"}
 	// 200 {"message":"Invalid token for user alice","status":true,"verified":false}
 	// 200 {"message":"User 'bob' not registered","status":false,"verified":false}
-	// 400 {"message":"Input to Deregister is not valid: field \"user\" is not a usable user name"}
+	// 400 {"message":"Input to Deregister is not valid: field \"user\" is not a usable user name: it starts with '.'"}
 	// 400 {"message":"Unable to parse JSON."}
 }
 
@@ -112,4 +114,31 @@ func ExampleNewClient() {
 	// Output:
 	// 200 hello, alice
 	// 401 {"message":"Unauthorized"}
+}
+
+// The service behind a reverse proxy on 10.0.0.0/8 that puts each
+// client's address in X-Forwarded-For, allowing each client one
+// registration per hour.
+func ExampleHandlerWithConfig() {
+	c, done := exampleCache()
+	defer done()
+	h := httpapi.HandlerWithConfig(c, httpapi.HandlerConfig{
+		ClientKey:     httpapi.ProxyClientIP("X-Forwarded-For", netip.MustParsePrefix("10.0.0.0/8")),
+		RegisterLimit: httpapi.Limit{Requests: 1, Per: time.Hour},
+	})
+	register := func(user, client string) {
+		req := httptest.NewRequest(http.MethodPost, "/register", strings.NewReader(`{"user":"`+user+`","email":"`+user+`@example.org"}`))
+		req.RemoteAddr = "10.0.0.1:443" // the proxy
+		req.Header.Set("X-Forwarded-For", client)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, rec.Header().Get("Retry-After"), hexToken.ReplaceAllString(rec.Body.String(), `"token":"<40 hex digits>"`))
+	}
+	register("alice", "198.51.100.1")
+	register("bob", "198.51.100.2")
+	register("carol", "198.51.100.1")
+	// Output:
+	// 200  {"status":true,"token":"<40 hex digits>"}
+	// 200  {"status":true,"token":"<40 hex digits>"}
+	// 429 3600 {"message":"Too many requests; try again in 3600 seconds","status":false,"token":"<not-a-token>"}
 }

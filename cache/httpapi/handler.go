@@ -2,10 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fixiecreds/fixiecreds/cache"
 )
@@ -22,6 +26,7 @@ type registry interface {
 	VerifyContext(ctx context.Context, user, token string) (bool, error)
 	DeregisterContext(ctx context.Context, user, token string) error
 	ResetContext(ctx context.Context, user, email string) (string, error)
+	Users() ([]string, error)
 }
 
 var _ registry = (*cache.Cache)(nil)
@@ -30,6 +35,36 @@ var _ registry = (*cache.Cache)(nil)
 type service struct {
 	users   registry
 	origins http.CrossOriginProtection
+	log     *slog.Logger
+	now     func() time.Time
+
+	clientKey      func(*http.Request) string
+	registerLimit  *limiters // per client
+	resetLimit     *limiters // per client
+	resetUserLimit *limiters // per user name
+	userCap        *userCap  // nil: no cap
+}
+
+// newService returns the service on users as cfg, defaults applied,
+// configures it.
+func newService(users registry, cfg HandlerConfig) (*service, error) {
+	cfg = cfg.withDefaults(DefaultHandlerConfig)
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	s := &service{
+		users:          users,
+		log:            cfg.Logger,
+		now:            time.Now,
+		clientKey:      cfg.ClientKey,
+		registerLimit:  newLimiters(cfg.RegisterLimit, cfg.MaxTracked),
+		resetLimit:     newLimiters(cfg.ResetLimit, cfg.MaxTracked),
+		resetUserLimit: newLimiters(cfg.ResetUserLimit, cfg.MaxTracked),
+	}
+	if cfg.MaxUsers > 0 {
+		s.userCap = &userCap{max: cfg.MaxUsers, list: users.Users}
+	}
+	return s, nil
 }
 
 // Handler returns the fixie-creds HTTP service on c. It answers POST
@@ -61,19 +96,24 @@ type service struct {
 // a body over [MaxRequestBody]; 405 with Allow: POST for other methods; 404
 // for other paths; 403 for a cross-origin request from a browser (see
 // [http.CrossOriginProtection]: clients that are not browsers are not
-// affected); 500 {"message":"… could not complete"} when the cache fails. No
-// answer but a successful register or reset holds a token, and every answer
-// carries Cache-Control: no-store.
+// affected); 429 past a limit (register, reset) and 403 at the cap on
+// users (register), with the body of their refusals; 500 {"message":"…
+// could not complete"} when the cache fails. No answer but a successful register or
+// reset holds a token, and every answer carries Cache-Control: no-store.
+//
+// Register and reset are limited per client, and reset also per user
+// name, with 429 and a Retry-After header past a limit (see
+// [HandlerConfig]; Handler uses [DefaultHandlerConfig]: 10 registrations
+// and 10 resets per 10 minutes per client IP address, 5 resets per hour
+// per user). An operation that could not complete is logged at ERROR,
+// with the user name and the cause.
 //
 // Each operation runs under the request's context (the cache's
 // RegisterContext, VerifyContext, DeregisterContext and ResetContext), so
 // that work on a store reached over a network stops when the client goes
 // away. The handler is safe for concurrent use. It panics if c is nil.
 func Handler(c *cache.Cache) http.Handler {
-	if c == nil {
-		panic("httpapi: Handler needs a non-nil *cache.Cache")
-	}
-	return &service{users: c}
+	return HandlerWithConfig(c, DefaultHandlerConfig)
 }
 
 // ServeHTTP implements [http.Handler].
@@ -81,15 +121,16 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var op func(*service, context.Context, []string) (int, []byte)
 	var name string
 	var fields []string
+	var perClient, perUser *limiters
 	switch strings.TrimPrefix(r.URL.Path, "/") {
 	case "register":
-		op, name, fields = (*service).register, "Register", []string{"email", "user"}
+		op, name, fields, perClient = (*service).register, "Register", []string{"email", "user"}, s.registerLimit
 	case "verify":
 		op, name, fields = (*service).verify, "Verify", []string{"token", "user"}
 	case "deregister":
 		op, name, fields = (*service).deregister, "Deregister", []string{"token", "user"}
 	case "reset":
-		op, name, fields = (*service).reset, "Reset", []string{"email", "user"}
+		op, name, fields, perClient, perUser = (*service).reset, "Reset", []string{"email", "user"}, s.resetLimit, s.resetUserLimit
 	default:
 		reply(w, http.StatusNotFound, messageBody("Not Found"))
 		return
@@ -104,6 +145,11 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// register or reset a user; clients that are not browsers send
 		// no Origin or Sec-Fetch-Site and pass.
 		reply(w, http.StatusForbidden, messageBody("Cross-origin request refused"))
+		return
+	}
+	// Before the body is read: a client past its limit costs no more.
+	if ok, wait := perClient.allow(s.clientKey(r), s.now()); !ok {
+		tooMany(w, wait)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
@@ -125,21 +171,37 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, invalid(name, inErr.detail))
 		return
 	}
-	// Fields come sorted: email or token first, then user.
+	// Fields come sorted: email or token first, then user. The user name
+	// is not yet checked, and may be 64 KiB long: its bucket is kept
+	// under a digest.
+	if ok, wait := perUser.allow(userKey(vals[1]), s.now()); !ok {
+		tooMany(w, wait)
+		return
+	}
 	code, answer := op(s, r.Context(), vals)
 	reply(w, code, answer)
 }
 
 func (s *service) register(ctx context.Context, v []string) (int, []byte) {
 	email, user := v[0], v[1]
+	room, err := s.userCap.reserve(s.now())
+	switch {
+	case err != nil:
+		return s.failure("Register", user, err)
+	case !room:
+		return http.StatusForbidden, noTokenBody("Registration is closed: the service has reached its limit of users")
+	}
 	token, err := s.users.RegisterContext(ctx, user, email)
+	if err != nil {
+		s.userCap.release()
+	}
 	switch {
 	case err == nil:
 		return http.StatusOK, tokenBody(token)
 	case errors.Is(err, cache.ErrAlreadyRegistered):
 		return http.StatusOK, noTokenBody("User '" + user + "' already registered")
 	}
-	return failure("Register", err)
+	return s.failure("Register", user, err)
 }
 
 func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
@@ -156,7 +218,7 @@ func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, verifyBody("User '"+user+"' not registered", false, false)
 	}
-	return failure("Verify", err)
+	return s.failure("Verify", user, err)
 }
 
 func (s *service) deregister(ctx context.Context, v []string) (int, []byte) {
@@ -167,13 +229,14 @@ func (s *service) deregister(ctx context.Context, v []string) (int, []byte) {
 	err := s.users.DeregisterContext(ctx, user, token)
 	switch {
 	case err == nil:
+		s.userCap.removed()
 		return http.StatusOK, statusBody(user+" deregistered", true)
 	case errors.Is(err, cache.ErrInvalidToken), errors.Is(err, cache.ErrMalformedToken):
 		return http.StatusOK, statusBody("Invalid token for user "+user, false)
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, statusBody("User '"+user+"' not registered", false)
 	}
-	return failure("Deregister", err)
+	return s.failure("Deregister", user, err)
 }
 
 func (s *service) reset(ctx context.Context, v []string) (int, []byte) {
@@ -187,7 +250,7 @@ func (s *service) reset(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, noTokenBody("User '" + user + "' not registered")
 	}
-	return failure("Reset", err)
+	return s.failure("Reset", user, err)
 }
 
 // notHex is the detail of the 400 for a token that is not a hex number.
@@ -195,15 +258,41 @@ const notHex = `field "token" must be a hex number`
 
 // failure answers an error from the cache that no other case took: a name or
 // email the cache refuses is the client's fault (400); anything else means
-// the operation could not complete (500), said without the cache's words.
-func failure(op string, err error) (int, []byte) {
+// the operation could not complete (500), said without the cache's words,
+// which go to the log.
+func (s *service) failure(op, user string, err error) (int, []byte) {
+	var name *cache.NameError
 	switch {
+	case errors.As(err, &name):
+		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name: `+name.Reason)
 	case errors.Is(err, cache.ErrInvalidUser):
 		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name`)
 	case errors.Is(err, cache.ErrInvalidEmail):
 		return http.StatusBadRequest, invalid(op, `field "email" is not a single email address`)
 	}
+	// The cache's errors name the user, never a token or an email.
+	s.log.Error("httpapi: "+op+" could not complete", "user", logName(user), "err", err)
 	return http.StatusInternalServerError, messageBody(op + " could not complete")
+}
+
+// userKey returns the key of a user name's bucket: its SHA-256, so that
+// every key takes 32 bytes whatever the name.
+func userKey(user string) string {
+	sum := sha256.Sum256([]byte(user))
+	return string(sum[:])
+}
+
+// tooMany answers a register or reset request past a limit, which will
+// allow one again after wait.
+func tooMany(w http.ResponseWriter, wait time.Duration) {
+	secs := retryAfter(wait)
+	w.Header().Set("Retry-After", secs)
+	reply(w, http.StatusTooManyRequests, noTokenBody("Too many requests; try again in "+secs+" seconds"))
+}
+
+// retryAfter returns wait in whole seconds, at least 1, for Retry-After.
+func retryAfter(wait time.Duration) string {
+	return strconv.FormatInt(max(int64((wait+time.Second-1)/time.Second), 1), 10)
 }
 
 // invalid returns the 400 body for input of the wrong shape.

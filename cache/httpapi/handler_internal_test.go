@@ -1,14 +1,17 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // brokenRegistry fails every operation as a cache whose disk is gone would,
@@ -28,26 +31,72 @@ func (brokenRegistry) DeregisterContext(context.Context, string, string) error {
 func (brokenRegistry) ResetContext(context.Context, string, string) (string, error) {
 	return "", errBroken
 }
+func (brokenRegistry) Users() ([]string, error) { return nil, errBroken }
 
+// TestServiceCouldNotComplete shows that a failure of the cache is a 500
+// that does not say why, and a line at ERROR that does, with the user
+// name and never the token or the email.
 func TestServiceCouldNotComplete(t *testing.T) {
 	t.Parallel()
-	s := &service{users: brokenRegistry{}}
 	tests := []struct {
-		path, body, want string
+		path, body, want, log string
 	}{
-		{"/register", `{"user":"alice","email":"a@example.org"}`, `{"message":"Register could not complete"}`},
-		{"/verify", `{"user":"alice","token":"ff00ff"}`, `{"message":"Verify could not complete"}`},
-		{"/deregister", `{"user":"alice","token":"ff00ff"}`, `{"message":"Deregister could not complete"}`},
-		{"/reset", `{"user":"alice","email":"a@example.org"}`, `{"message":"Reset could not complete"}`},
+		{"/register", `{"user":"alice","email":"a@example.org"}`, `{"message":"Register could not complete"}`, "Register"},
+		{"/verify", `{"user":"alice","token":"ff00ff"}`, `{"message":"Verify could not complete"}`, "Verify"},
+		{"/deregister", `{"user":"alice","token":"ff00ff"}`, `{"message":"Deregister could not complete"}`, "Deregister"},
+		{"/reset", `{"user":"alice","email":"a@example.org"}`, `{"message":"Reset could not complete"}`, "Reset"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
 			t.Parallel()
+			var logBuf bytes.Buffer
+			s, err := newService(brokenRegistry{}, HandlerConfig{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+			require.NoError(t, err)
 			rec := httptest.NewRecorder()
 			s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, tt.path, strings.NewReader(tt.body)))
 			assert.Equal(t, http.StatusInternalServerError, rec.Code)
 			assert.Equal(t, tt.want, rec.Body.String())
+			line := logBuf.String()
+			assert.Contains(t, line, `level=ERROR msg="httpapi: `+tt.log+` could not complete" user=alice err="cache: open /creds/alice.json: input/output error ff00ff"`)
+			assert.NotContains(t, line, "a@example.org")
 		})
+	}
+}
+
+// TestServiceLogsNamesBounded shows that a huge or tricky user name goes
+// into the log cut short and escaped.
+func TestServiceLogsNamesBounded(t *testing.T) {
+	t.Parallel()
+	var logBuf bytes.Buffer
+	s, err := newService(brokenRegistry{}, HandlerConfig{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+	require.NoError(t, err)
+	for _, user := range []string{strings.Repeat("\u200b", 20_000), "bob \u202e x=y"} {
+		logBuf.Reset()
+		body := `{"user":"` + user + `","token":"ff"}`
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/verify", strings.NewReader(body)))
+		require.Equal(t, http.StatusInternalServerError, rec.Code)
+		line := logBuf.String()
+		assert.Less(t, len(line), 500, line)
+		assert.NotContains(t, line, "\u200b")
+		assert.NotContains(t, line, "\u202e")
+	}
+	// The handler quotes what the escaping made of the name.
+	assert.Contains(t, logBuf.String(), `user="bob \\u202e x=y"`)
+}
+
+func TestLogName(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct{ in, want string }{
+		{"alice", "alice"},
+		{"名前", `\u540d\u524d`},
+		{"cafe\u0301", `cafe\u0301`},
+		{"bob\u200b", `bob\u200b`},
+		{`a\b`, `a\\b`},
+		{strings.Repeat("a", 100), strings.Repeat("a", 64) + "..."},
+		{strings.Repeat("a", 63) + "é", strings.Repeat("a", 63) + "..."},
+	} {
+		assert.Equal(t, tt.want, logName(tt.in), "%q", tt.in)
 	}
 }
 
@@ -109,13 +158,15 @@ func (r *ctxRegistry) ResetContext(ctx context.Context, _, _ string) (string, er
 	r.seen = append(r.seen, ctx.Value(ctxKey{}))
 	return "ff", nil
 }
+func (r *ctxRegistry) Users() ([]string, error) { return nil, nil }
 
 // TestServicePassesRequestContext checks that every operation runs under
 // the request's context, so that a client that goes away stops it.
 func TestServicePassesRequestContext(t *testing.T) {
 	t.Parallel()
 	reg := &ctxRegistry{}
-	s := &service{users: reg}
+	s, err := newService(reg, HandlerConfig{})
+	require.NoError(t, err)
 	for _, tc := range []struct{ path, body string }{
 		{"/register", `{"user":"alice","email":"a@example.org"}`},
 		{"/verify", `{"user":"alice","token":"ff"}`},

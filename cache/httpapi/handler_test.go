@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,14 +24,32 @@ import (
 
 var tokenShape = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
-// newService returns the service on a fresh credentials directory inside a
-// directory of its own, so that tests can check nothing is written beside it.
+// unlimited is the service's configuration with no limits, for tests
+// that send more requests than the default limits allow.
+var unlimited = httpapi.HandlerConfig{
+	RegisterLimit:  httpapi.NoLimit,
+	ResetLimit:     httpapi.NoLimit,
+	ResetUserLimit: httpapi.NoLimit,
+	Logger:         slog.New(slog.DiscardHandler),
+}
+
+// newService returns the service, with no limits, on a fresh credentials
+// directory inside a directory of its own, so that tests can check
+// nothing is written beside it.
 func newService(t *testing.T) (http.Handler, *cache.Cache) {
+	t.Helper()
+	c := newCache(t)
+	return httpapi.HandlerWithConfig(c, unlimited), c
+}
+
+// newCache returns a cache on a fresh credentials directory inside a
+// directory of its own.
+func newCache(t *testing.T) *cache.Cache {
 	t.Helper()
 	c, err := cache.New(filepath.Join(t.TempDir(), "creds"))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Close() })
-	return httpapi.Handler(c), c
+	return c
 }
 
 // post sends body to path on h and returns the status and answer.
@@ -125,7 +144,7 @@ func TestHandlerLifecycle(t *testing.T) {
 func TestHandlerEscapesAsPython(t *testing.T) {
 	t.Parallel()
 	h, _ := newService(t)
-	for _, user := range []string{"名前", "a<b>&c", `quo"te`, "emoji😀"} {
+	for _, user := range []string{"名前", "a<b>&c", `quo"te`, "𠮷野家"} {
 		body, err := json.Marshal(map[string]string{"user": user, "email": "x@example.org"})
 		require.NoError(t, err)
 		code, answer := post(t, h, "/register", string(body))
@@ -138,7 +157,7 @@ func TestHandlerEscapesAsPython(t *testing.T) {
 		{"名前", `{"message":"User '\u540d\u524d' already registered","status":false,"token":"<not-a-token>"}`},
 		{"a<b>&c", `{"message":"User 'a<b>&c' already registered","status":false,"token":"<not-a-token>"}`},
 		{`quo"te`, `{"message":"User 'quo\"te' already registered","status":false,"token":"<not-a-token>"}`},
-		{"emoji😀", `{"message":"User 'emoji\ud83d\ude00' already registered","status":false,"token":"<not-a-token>"}`},
+		{"𠮷野家", `{"message":"User '\ud842\udfb7\u91ce\u5bb6' already registered","status":false,"token":"<not-a-token>"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.user, func(t *testing.T) {
@@ -185,11 +204,11 @@ func TestHandlerBadInput(t *testing.T) {
 		{"non-hex token", "/verify", `{"user":"alice","token":"zz"}`, in("Verify", `field \"token\" must be a hex number`)},
 		{"prefixed token", "/deregister", `{"user":"alice","token":"0x1f"}`, in("Deregister", `field \"token\" must be a hex number`)},
 		{"negative token", "/verify", `{"user":"alice","token":"-1"}`, in("Verify", `field \"token\" must be a hex number`)},
-		{"path-like user on register", "/register", `{"user":"../escape","email":"e@example.org"}`, in("Register", `field \"user\" is not a usable user name`)},
+		{"path-like user on register", "/register", `{"user":"../escape","email":"e@example.org"}`, in("Register", `field \"user\" is not a usable user name: it starts with '.'`)},
 		{"absolute user on verify", "/verify", `{"user":"/etc/passwd","token":"ff"}`, in("Verify", `field \"user\" is not a usable user name`)},
-		{"dot user on deregister", "/deregister", `{"user":".fixiecreds-lock","token":"ff"}`, in("Deregister", `field \"user\" is not a usable user name`)},
-		{"backslash user on reset", "/reset", `{"user":"a\\b","email":"e@example.org"}`, in("Reset", `field \"user\" is not a usable user name`)},
-		{"NUL in user", "/register", `{"user":"a\u0000b","email":"e@example.org"}`, in("Register", `field \"user\" is not a usable user name`)},
+		{"dot user on deregister", "/deregister", `{"user":".fixiecreds-lock","token":"ff"}`, in("Deregister", `field \"user\" is not a usable user name: it starts with '.'`)},
+		{"backslash user on reset", "/reset", `{"user":"a\\b","email":"e@example.org"}`, in("Reset", `field \"user\" is not a usable user name: it holds '/' or '\\'`)},
+		{"NUL in user", "/register", `{"user":"a\u0000b","email":"e@example.org"}`, in("Register", `field \"user\" is not a usable user name: it holds a control character`)},
 		{"invalid email", "/register", `{"user":"bob","email":"not an address"}`, in("Register", `field \"email\" is not a single email address`)},
 		{"named email", "/reset", `{"user":"alice","email":"Alice <alice@example.org>"}`, in("Reset", `field \"email\" is not a single email address`)},
 		{"duplicate user", "/register", `{"user":"mallory","email":"m@example.org","user":"bob"}`, in("Register", "duplicate field")},
@@ -222,10 +241,10 @@ func TestHandlerAcceptsEscapedPairsAndBackslashes(t *testing.T) {
 	h, c := newService(t)
 	// An escaped surrogate pair is one character; an escaped backslash
 	// before "u" starts no escape.
-	code, answer := post(t, h, "/register", `{"user":"emoji\ud83d\ude00","email":"e@example.org"}`)
+	code, answer := post(t, h, "/register", `{"user":"\ud842\udfb7\u91ce\u5bb6","email":"e@example.org"}`)
 	require.Equal(t, http.StatusOK, code, answer)
 	tokenOf(t, answer)
-	_, err := c.GetUser("emoji😀")
+	_, err := c.GetUser("𠮷野家")
 	require.NoError(t, err)
 	code, answer = post(t, h, "/verify", `{"user":"x\\udc00y","token":"ff"}`)
 	assert.Equal(t, http.StatusBadRequest, code)
@@ -355,4 +374,46 @@ func TestHandlerMounted(t *testing.T) {
 func TestHandlerNilCachePanics(t *testing.T) {
 	t.Parallel()
 	assert.Panics(t, func() { httpapi.Handler(nil) })
+}
+
+// TestHandlerNewNamesArePRECIS shows that /register refuses, with a 400
+// saying why, the names a person or a header cannot tell apart from
+// another, and that such names already on disk still verify.
+func TestHandlerNewNamesArePRECIS(t *testing.T) {
+	t.Parallel()
+	h, c := newService(t)
+	tests := []struct {
+		name, user, reason string
+	}{
+		{"trailing space", "bob ", `it holds a space (U+0020); new names hold none`},
+		{"leading space", " bob", `it holds a space (U+0020); new names hold none`},
+		{"a space", " ", `it holds a space (U+0020); new names hold none`},
+		{"nfd", "cafe\u0301", `it holds decomposed characters; write it in Unicode NFC, as \"caf\\u00e9\"`},
+		{"zero-width space", "bo\u200bb", `it holds U+200B`},
+		{"soft hyphen", "bo\u00adb", `it holds U+00AD`},
+		{"bom", "\ufeffbob", `it holds U+FEFF`},
+		{"right-to-left override", "bob\u202etxt", `it holds U+202E`},
+		{"fullwidth", "ｂｏｂ", `it holds fullwidth or halfwidth forms; write it as \"bob\"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body, err := json.Marshal(map[string]string{"user": tt.user, "email": "b@example.org"})
+			require.NoError(t, err)
+			code, answer := post(t, h, "/register", string(body))
+			assert.Equal(t, http.StatusBadRequest, code)
+			assert.Contains(t, answer, `{"message":"Input to Register is not valid: field \"user\" is not a usable user name: `+tt.reason, answer)
+		})
+	}
+	users, err := c.Users()
+	require.NoError(t, err)
+	assert.Empty(t, users)
+
+	// A record another program wrote under such a name still verifies.
+	ff, err := c.HashToken("ff")
+	require.NoError(t, err)
+	legacy := filepath.Join(c.CredsDir(), "bob .json")
+	require.NoError(t, os.WriteFile(legacy, []byte(`{"email":"b@example.org","hashed_token":"`+ff+`","user":"bob "}`), 0o600))
+	code, answer := post(t, h, "/verify", `{"user":"bob ","token":"ff"}`)
+	assert.Equal(t, http.StatusOK, code)
+	assert.Equal(t, `{"message":"User verified","status":true,"verified":true}`, answer)
 }

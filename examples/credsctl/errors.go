@@ -36,6 +36,7 @@ var (
 func explain(err error, user, email string) error {
 	var code int
 	var msg string
+	var name *cache.NameError
 	switch {
 	case err == nil:
 		return nil
@@ -49,8 +50,10 @@ func explain(err error, user, email string) error {
 		code, msg = exitRefused, fmt.Sprintf("user %q is already registered; reset issues a new token", user)
 	case errors.Is(err, cache.ErrEmailMismatch):
 		code, msg = exitRefused, fmt.Sprintf("%q is not the email registered for %q", email, user)
+	case errors.As(err, &name):
+		code, msg = exitUsage, fmt.Sprintf("%+q cannot be a user name: %s", user, name.Reason)
 	case errors.Is(err, cache.ErrInvalidUser):
-		code, msg = exitUsage, fmt.Sprintf("%q cannot be a user name: use 1 to 250 bytes of UTF-8 without '/', '\\', control characters or a leading '.'", user)
+		code, msg = exitUsage, fmt.Sprintf("%+q cannot be a user name: use 1 to 250 bytes of UTF-8 without spaces, '/', '\\', control characters or a leading '.'", user)
 	case errors.Is(err, cache.ErrInvalidEmail):
 		code, msg = exitUsage, fmt.Sprintf("%q is not a single email address such as alice@example.org", email)
 	default:

@@ -6,7 +6,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
 	"github.com/fixiecreds/fixiecreds/middleware"
 	"github.com/fixiecreds/fixiecreds/middleware/echomw"
@@ -14,21 +13,21 @@ import (
 
 // newApp returns the Echo app: the fixie-creds service under /creds/, a
 // public index at /, a public health check at /healthz and /hello, which
-// only verified users reach.
+// only verified users reach, and whose decisions go to the log (and, with
+// -metrics, to /metrics) as those of examples/server do.
 func newApp(env servemain.Env) *echo.Echo {
-	creds := env.Creds
-	var cfg echomw.AuthConfig
-	if env.Observe != nil {
-		cfg.OnOutcome = func(c echo.Context, o middleware.Outcome) { env.Observe(c.Request(), o) }
-	}
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
 
-	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", httpapi.Handler(creds))))
+	onOutcome := env.OnOutcome()
+	auth := echomw.AuthWithConfig(env.Creds, echomw.AuthConfig{
+		OnOutcome: func(c echo.Context, o middleware.Outcome) { onOutcome(c.Request(), o) },
+	})
+	e.Any("/creds/*", echo.WrapHandler(http.StripPrefix("/creds", env.Service)))
 	e.GET("/", index)
 	e.GET("/healthz", healthz)
-	e.GET("/hello", hello, echomw.AuthWithConfig(creds, cfg))
+	e.GET("/hello", hello, auth)
 	return e
 }
 

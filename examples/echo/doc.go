@@ -7,9 +7,11 @@
 //	go run ./examples/echo
 //
 // It takes the same flags as examples/server (-addr, default
-// 127.0.0.1:8080; -dir; -watch; -metrics), serves the same /healthz,
-// /readyz and, with -metrics, /metrics, logs the same "listening" line, shuts
-// down the same way on SIGINT or SIGTERM, and answers the same curl session:
+// 127.0.0.1:8080; -dir; -watch; -metrics; the bounds on connections and
+// the service's limits), serves the same /healthz, /readyz and, with
+// -metrics, /metrics, logs the same lines, authentication decisions
+// included, shuts down the same way on SIGINT or SIGTERM, and answers the
+// same curl session:
 //
 //	curl -d '{"user":"alice","email":"alice@example.org"}' localhost:8080/creds/register
 //	curl -H 'X-Fixie-User: alice' -H "X-Fixie-Token: $TOKEN" localhost:8080/hello

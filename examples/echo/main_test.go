@@ -19,7 +19,7 @@ func TestMain(m *testing.M) { os.Exit(exampletest.Main(m, "echo")) }
 func TestEchoProtectsHello(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "creds")
-	p, base := exampletest.StartServer(t, exampletest.Bin(t, "echo"), nil, "-addr", "127.0.0.1:0", "-dir", dir)
+	p, base := exampletest.StartServer(t, exampletest.Bin(t, "echo"), nil, "-addr", "127.0.0.1:0", "-dir", dir, "-log-level", "debug")
 	p.WaitLog(t, regexp.MustCompile(`dir=`+regexp.QuoteMeta(dir)+` watching=true`))
 	c := exampletest.NewClient(t, base)
 
@@ -54,6 +54,11 @@ func TestEchoProtectsHello(t *testing.T) {
 	assert.Equal(t, map[string]any{"message": "alice deregistered", "status": true}, answer)
 	code, _ = c.Hello("alice", newToken)
 	assert.Equal(t, http.StatusUnauthorized, code, "after deregister")
+
+	// Its decisions go to the log as examples/server's do.
+	p.WaitLog(t, regexp.MustCompile(`level=DEBUG msg=auth path=/hello result=accepted user=alice\n`))
+	p.WaitLog(t, regexp.MustCompile(`level=INFO msg=auth path=/hello result=rejected user=alice reason="cache: invalid token"\n`))
+	p.WaitLog(t, regexp.MustCompile(`level=INFO msg=auth path=/hello result=missing user="" reason="middleware: missing credentials: no X-Fixie-User or X-Fixie-Token header"\n`))
 
 	require.Equal(t, 0, p.Stop(t, syscall.SIGTERM))
 	assert.Regexp(t, `msg="shutting down"(.|\n)*msg=stopped`, p.Output())

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"strconv"
 	"sync"
@@ -77,12 +78,20 @@ func runCluster(ctx context.Context, log *slog.Logger, c config, stdout io.Write
 	// Serve until ctx is done or a server fails; then stop them all.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	handlers := make([]http.Handler, len(servers))
+	for i, s := range servers {
+		env, closeEnv, err := servemain.NewEnv(s.creds, s.log)
+		if err != nil {
+			return err
+		}
+		defer closeEnv()
+		handlers[i] = servemain.Handler(env, routes.Handler) // with /readyz
+	}
 	errs := make([]error, len(servers))
 	var wg sync.WaitGroup
 	for i, s := range servers {
 		wg.Go(func() {
-			handler := servemain.Handler(servemain.Env{Creds: s.creds, Log: s.log}, routes.Handler) // with /readyz
-			errs[i] = servemain.Serve(ctx, s.log, s.ln, handler, "etcd", etcd.Endpoint(), "prefix", c.prefix)
+			errs[i] = servemain.Serve(ctx, s.log, s.ln, handlers[i], "etcd", etcd.Endpoint(), "prefix", c.prefix)
 			cancel()
 		})
 	}

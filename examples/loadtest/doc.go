@@ -14,6 +14,11 @@
 //	go run ./examples/loadtest -start -framework echo
 //	go run ./examples/loadtest -url http://127.0.0.1:8080 -dir ~/.local/share/fixie/creds
 //
+// The load test is one client that registers and resets users far faster
+// than the service lets one client do: -start runs the server with
+// -register-limit off -reset-limit off -reset-user-limit off, and a server
+// given with -url needs the same flags.
+//
 // # What it does
 //
 // It registers -users users through the service at /creds/ and resets each

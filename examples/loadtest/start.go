@@ -25,6 +25,12 @@ var examplePackages = map[string]string{
 	"echo":   "github.com/fixiecreds/fixiecreds/examples/echo",
 }
 
+// unlimitedService are the flags that turn the service's limits off in an
+// example server: the load test is one client that registers and resets
+// users many times faster than any one client may (see -register-limit
+// and the others in the examples' flags).
+var unlimitedService = []string{"-register-limit", "off", "-reset-limit", "off", "-reset-user-limit", "off"}
+
 // server is an example server that the load test built and started, on
 // 127.0.0.1 and a new credentials directory.
 type server struct {
@@ -84,7 +90,7 @@ func (s *server) start(ctx context.Context, bin string, tokens *ledger) error {
 		return err
 	}
 	s.log = &serverLog{tokens: tokens, addr: make(chan string, 1)}
-	s.cmd = exec.Command(bin, "-addr", "127.0.0.1:0", "-dir", s.dir)
+	s.cmd = exec.Command(bin, append([]string{"-addr", "127.0.0.1:0", "-dir", s.dir}, unlimitedService...)...)
 	s.cmd.Stdout, s.cmd.Stderr = w, w
 	err = s.cmd.Start()
 	w.Close() // the child holds its own copy

@@ -40,11 +40,38 @@
 //	                 latency histogram (examples/internal/metrics)
 //	-watch=false     do not watch the directory for changes; a cached record
 //	                 is then re-read after at most a second
+//	-log-level L     DEBUG also logs every accepted request (default INFO)
 //
-// The server logs to standard error with log/slog, one line per
-// authentication decision and never a token. SIGINT or SIGTERM shut it down
-// gracefully: it stops accepting connections, waits up to 10 seconds for
-// requests in flight, closes the cache and exits 0. It exits 1 if it cannot
+// Connections (every default closes a stalled connection within two
+// minutes):
+//
+//	-read-header-timeout D  headers must arrive within D (default 10s)
+//	-read-timeout D         the whole request, body included (default 30s)
+//	-write-timeout D        the answer must be written within D (default 30s)
+//	-idle-timeout D         a keep-alive connection may idle D (default 1m)
+//	-max-conns N            connections open at once (default 1024, or half
+//	                        what a low limit on open files leaves); at the cap
+//	                        the longest idle one is closed to make room
+//	-shutdown-timeout D     how long a shutdown waits for requests (default 10s)
+//
+// The service's limits (see httpapi.HandlerConfig; N/PERIOD or off):
+//
+//	-register-limit 10/10m    registrations per client
+//	-reset-limit 10/10m       resets per client
+//	-reset-user-limit 5/1h    resets per user, whoever asks
+//	-max-users 100000         registrations close at this many users (0: no cap)
+//	-proxy-header H -trusted-proxies CIDRs
+//	                          behind reverse proxies, tell clients apart by
+//	                          the address the proxies put in header H
+//
+// The server logs to standard error with log/slog, never a token: each
+// refusal at INFO and each failed verification at ERROR, with the user
+// name cut to 64 bytes and escaped, at most a few lines a client and 20 a
+// second in all, the rest summed up every 10 seconds; each accepted
+// request at DEBUG. SIGINT or SIGTERM shut it down gracefully: it stops
+// accepting connections, waits up to -shutdown-timeout for requests in
+// flight, cuts off those still running (and says so), closes the cache
+// and exits 0; a second signal ends it at once. It exits 1 if it cannot
 // start and 2 on bad flags.
 //
 // Changes that other processes make to the directory — examples/credsctl,

@@ -27,7 +27,7 @@ func start(t *testing.T, args ...string) (*exampletest.Proc, *exampletest.Client
 
 func TestServerProtectsHello(t *testing.T) {
 	t.Parallel()
-	p, c, dir := start(t)
+	p, c, dir := start(t, "-log-level", "debug")
 	p.WaitLog(t, regexp.MustCompile(`dir=`+regexp.QuoteMeta(dir)+` watching=true`))
 
 	code, _, body := c.Get("/", nil)
@@ -59,8 +59,8 @@ func TestServerProtectsHello(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code, "new token after reset")
 	assert.Equal(t, "Hello, alice!\n", body)
 
-	p.WaitLog(t, regexp.MustCompile(`msg=auth path=/hello result=accepted user=alice`))
-	p.WaitLog(t, regexp.MustCompile(`msg=auth path=/hello result=rejected user=bob reason=`))
+	p.WaitLog(t, regexp.MustCompile(`level=DEBUG msg=auth path=/hello result=accepted user=alice`))
+	p.WaitLog(t, regexp.MustCompile(`level=INFO msg=auth path=/hello result=rejected user=bob reason=`))
 	assert.Equal(t, 0, p.Stop(t, syscall.SIGTERM))
 	assert.NotContains(t, p.Output(), token)
 	assert.NotContains(t, p.Output(), newToken)

@@ -60,6 +60,19 @@ func (c *Client) Post(path string, fields map[string]string) (int, map[string]an
 	return code, answer
 }
 
+// PostRaw sends POST path with body as it is and returns the status
+// code, the response headers and the body.
+func (c *Client) PostRaw(path, body string) (int, http.Header, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, c.base+path, strings.NewReader(body))
+	require.NoError(c.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	return c.do(req)
+}
+
+// Base returns the server's base URL.
+func (c *Client) Base() string { return c.base }
+
 // Register registers user through /creds/register and returns the token.
 func (c *Client) Register(user, email string) string {
 	c.t.Helper()

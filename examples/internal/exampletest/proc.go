@@ -72,8 +72,14 @@ func (p *Proc) Output() string { return p.out.String() }
 // returns its exit code (-1 if a signal killed it).
 func (p *Proc) Stop(t testing.TB, sig os.Signal) int {
 	t.Helper()
-	require.NoError(t, p.cmd.Process.Signal(sig))
+	p.Signal(t, sig)
 	return p.Wait(t)
+}
+
+// Signal sends sig to the process.
+func (p *Proc) Signal(t testing.TB, sig os.Signal) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(sig))
 }
 
 // Wait waits up to Timeout for the process to exit and returns its exit

@@ -7,8 +7,8 @@
 //   - check that the programs that serve each listen on a port of their
 //     own, not the example server's;
 //   - check that the configuration tables name every cache option, every
-//     field of the middleware and httpapi.Client configurations and every
-//     flag of the example servers;
+//     field of the middleware, httpapi.Client and httpapi.Handler
+//     configurations and every flag of the example servers;
 //   - check that the first screen keeps its two commands (the second being
 //     the one line that tests every module, as CI does) and a curl
 //     session, and that the contents list every section.

@@ -139,7 +139,7 @@ func TestGoBlocksFormattedAndParse(t *testing.T) {
 }
 
 // The configuration tables name every cache option and every field of the
-// middleware configurations and of the client's.
+// middleware configurations, the client's and the service's.
 func TestConfigurationTablesComplete(t *testing.T) {
 	t.Parallel()
 	text := readme(t)
@@ -163,6 +163,9 @@ func TestConfigurationTablesComplete(t *testing.T) {
 		names = append(names, "`"+f+"`")
 	}
 	for _, f := range fields(t, "cache/httpapi", "ClientConfig") {
+		names = append(names, "`"+f+"`")
+	}
+	for _, f := range fields(t, "cache/httpapi", "HandlerConfig") {
 		names = append(names, "`"+f+"`")
 	}
 	for _, n := range names {

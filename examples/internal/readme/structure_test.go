@@ -177,7 +177,7 @@ func TestExampleServerFlagsTable(t *testing.T) {
 	section = section[:strings.Index(section[1:], "\n## ")]
 	r := exampletest.Run(t, exampletest.Bin(t, "server"), nil, "", "-h")
 	require.Equal(t, 0, r.Code)
-	flags := regexp.MustCompile(`(?m)^\s+-(\w+)`).FindAllStringSubmatch(r.Stderr, -1)
+	flags := regexp.MustCompile(`(?m)^\s+-([\w-]+)`).FindAllStringSubmatch(r.Stderr, -1)
 	require.GreaterOrEqual(t, len(flags), 4, r.Stderr)
 	for _, f := range flags {
 		assert.Contains(t, section, "`-"+f[1]+"`")

@@ -6,27 +6,24 @@ package routes
 import (
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 
-	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
 // Handler returns the server's handler: the fixie-creds service under
 // /creds/, a public index at /, a public health check at /healthz and the
-// protected /hello. It logs each authentication decision to env.Log,
-// never a token.
+// protected /hello, whose decisions go to the bounded log (and, with
+// -metrics, to /metrics).
 func Handler(env servemain.Env) http.Handler {
-	creds := env.Creds
-	auth := middleware.AuthWithConfig(creds, middleware.Config{
-		OnOutcome: servemain.Both(logOutcome(env.Log), env.Observe),
+	auth := middleware.AuthWithConfig(env.Creds, middleware.Config{
+		OnOutcome: env.OnOutcome(),
 	})
 
 	mux := http.NewServeMux()
-	mux.Handle("/creds/", http.StripPrefix("/creds", httpapi.Handler(creds)))
+	mux.Handle("/creds/", http.StripPrefix("/creds", env.Service))
 	mux.HandleFunc("GET /{$}", index)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /hello", auth(http.HandlerFunc(hello)))
@@ -62,15 +59,3 @@ Lost the token? Get a new one with the email you registered:
 
 Also POST /creds/verify and /creds/deregister, with {"user":…,"token":…}.
 `
-
-// logOutcome returns a hook that logs each authentication decision. The
-// middleware never hands it the token.
-func logOutcome(log *slog.Logger) func(*http.Request, middleware.Outcome) {
-	return func(r *http.Request, o middleware.Outcome) {
-		attrs := []any{"path", r.URL.Path, "result", o.Result.String(), "user", o.User}
-		if o.Err != nil {
-			attrs = append(attrs, "reason", o.Err)
-		}
-		log.Info("auth", attrs...)
-	}
-}

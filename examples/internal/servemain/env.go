@@ -5,18 +5,30 @@ import (
 	"net/http"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/examples/internal/authlog"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
 // Env is what an example server builds its handler from.
 type Env struct {
+	// Creds is the credentials cache.
 	Creds *cache.Cache
-	Log   *slog.Logger
-
+	// Log is the server's log.
+	Log *slog.Logger
+	// Service is the fixie-creds service on Creds, with the limits the
+	// flags set, to mount under /creds/.
+	Service http.Handler
+	// AuthLog logs the middleware's decisions, bounded: see OnOutcome.
+	AuthLog *authlog.Writer
 	// Observe is nil, or, with -metrics, the hook that counts every
-	// authentication decision for /metrics: call it from the
-	// middleware's OnOutcome (see Both).
+	// authentication decision for /metrics: see OnOutcome.
 	Observe func(*http.Request, middleware.Outcome)
+}
+
+// OnOutcome returns the hook for the middleware's OnOutcome: the log of
+// decisions and, with -metrics, their count.
+func (env Env) OnOutcome() func(*http.Request, middleware.Outcome) {
+	return Both(env.AuthLog.Outcome, env.Observe)
 }
 
 // Both returns an OnOutcome hook that calls each of hooks that is not

@@ -1,8 +1,10 @@
 // Package servemain runs the example servers: their flags, the
-// credentials cache, listening, and a graceful shutdown on SIGINT or
-// SIGTERM; and the operator's routes beside theirs: /readyz, and
-// /metrics with -metrics (ops.go). Each example supplies only its routes,
-// and where its records are if not in a directory (a [Source]).
+// credentials cache (on a directory, or on what a [Source] opens), the
+// fixie-creds service with its limits, the bounded log of authentication
+// decisions, listening with bounded connections, a graceful shutdown on
+// SIGINT or SIGTERM, and the operator's routes beside theirs: /readyz,
+// and /metrics with -metrics (ops.go). Each example supplies only its
+// routes.
 package servemain
 
 import (
@@ -17,16 +19,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
-)
 
-// shutdownTimeout bounds how long shutdown waits for requests in flight.
-const shutdownTimeout = 10 * time.Second
+	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/examples/internal/authlog"
+)
 
 // Main runs the program name with args until SIGINT or SIGTERM, serving
 // the handler that routes builds on a credentials directory (flags -dir
-// and -watch), and exits with 0 after a clean stop, 1 if it cannot start,
-// 2 on bad flags.
+// and -watch), and exits with 0 after a stop (even one that had to cut
+// requests off), 1 if it cannot start, 2 on bad flags. After the first
+// signal, a second one ends the process at once.
 func Main(name string, routes func(Env) http.Handler) {
 	MainOn(name, &Dir{}, routes)
 }
@@ -34,18 +36,45 @@ func Main(name string, routes func(Env) http.Handler) {
 // MainOn is [Main] on the records that src opens, with src's flags in
 // place of -dir and -watch.
 func MainOn(name string, src Source, routes func(Env) http.Handler) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, name, os.Args[1:], os.Stderr, src, routes)
-	stop()
-	os.Exit(code)
+	ctx, stop := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		// From now on a signal does what it does by default: it ends
+		// the process at once, in the middle of the shutdown.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		stop()
+		select {
+		case sig := <-sigs: // a second one came before the Reset
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				_ = p.Signal(sig)
+			}
+		default:
+		}
+	}()
+	os.Exit(run(ctx, name, os.Args[1:], os.Stderr, src, routes))
 }
 
-// run parses the flags, serves until ctx is done and returns the exit code.
+// options are the flags common to every example server.
+type options struct {
+	addr     string
+	logLevel slog.Level
+	conns    connOptions
+	limits   limitOptions
+}
+
+// run parses the flags, serves until ctx is done and returns the exit
+// code.
 func run(ctx context.Context, name string, args []string, stderr io.Writer, src Source, routes func(Env) http.Handler) int {
+	var o options
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	addr := flags.String("addr", "127.0.0.1:8080", "listen on `host:port`; port 0 picks a free port")
+	flags.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on `host:port`; port 0 picks a free port")
 	src.AddFlags(flags)
+	flags.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log at this `level` and above: DEBUG (every accepted request too), INFO, WARN or ERROR")
+	o.conns.flags(flags)
+	o.limits.flags(flags)
 	ops := opsFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -58,36 +87,71 @@ func run(ctx context.Context, name string, args []string, stderr io.Writer, src 
 		flags.Usage()
 		return 2
 	}
+	for _, err := range []error{o.conns.check(), o.limits.check()} {
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return 2
+		}
+	}
 
-	log := slog.New(slog.NewTextHandler(stderr, nil))
-	if err := serve(ctx, log, *addr, src, ops, routes); err != nil {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: o.logLevel}))
+	if err := serve(ctx, log, o, src, ops, routes); err != nil {
 		log.Error("server failed", "err", err)
 		return 1
 	}
 	return 0
 }
 
-// serve opens the credentials cache and serves HTTP on addr until ctx is
-// done, then shuts down gracefully and closes the cache, then what src
+// serve opens the credentials cache and serves HTTP on o.addr until ctx
+// is done, then shuts down gracefully and closes the cache, then what src
 // opened for it.
-func serve(ctx context.Context, log *slog.Logger, addr string, src Source, ops *ops, routes func(Env) http.Handler) error {
+func serve(ctx context.Context, log *slog.Logger, o options, src Source, ops *ops, routes func(Env) http.Handler) error {
 	opened, err := src.Open(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer opened.Close()
-	// Listen first, so that the log tells the real port when addr's is 0.
-	ln, err := net.Listen("tcp", addr)
+	env, closeEnv, err := newEnv(opened.Cache, log, o.limits)
 	if err != nil {
 		return err
 	}
-	handler := ops.handler(Env{Creds: opened.Cache, Log: log}, routes)
-	if err := Serve(ctx, log, ln, handler, opened.Attrs...); err != nil {
+	defer closeEnv()
+
+	// Listen first, so that the log tells the real port when addr's is 0.
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
 		return err
 	}
+	log.Info("limits", "max_conns", o.conns.maxConns, "idle_timeout", o.conns.idleTimeout,
+		"read_timeout", o.conns.readTimeout, "service", o.limits.logValue())
+	if err := serveOn(ctx, log, o.conns, ln, ops.handler(env, routes), opened.Attrs...); err != nil {
+		return err
+	}
+	closeEnv()
 	opened.Close()
 	log.Info("stopped")
 	return nil
+}
+
+// NewEnv returns the Env of a server on creds with the example servers'
+// default limits, for programs that run servers of their own with
+// [Serve], and a function that stops what it started.
+func NewEnv(creds *cache.Cache, log *slog.Logger) (Env, func(), error) {
+	var o limitOptions
+	o.flags(flag.NewFlagSet("", flag.ContinueOnError))
+	return newEnv(creds, log, o)
+}
+
+// newEnv returns the Env of a server on creds with the limits of o, and
+// a function that stops what it started. Calling that function more
+// than once does nothing more.
+func newEnv(creds *cache.Cache, log *slog.Logger, o limitOptions) (Env, func(), error) {
+	service, err := o.service(creds, log)
+	if err != nil {
+		return Env{}, nil, err
+	}
+	authLog := authlog.New(log, o.clientKey(), authlog.DefaultPeriod)
+	return Env{Creds: creds, Log: log, Service: service, AuthLog: authLog}, func() { _ = authLog.Close() }, nil
 }
 
 // Handler returns the handler that routes builds on env, with /readyz in
@@ -97,31 +161,33 @@ func Handler(env Env, routes func(Env) http.Handler) http.Handler {
 	return (&ops{}).handler(env, routes)
 }
 
-// Serve serves handler on ln until ctx is done, then shuts down
-// gracefully: it stops accepting connections and waits up to 10 seconds
-// for requests in flight. It closes ln. It first logs "listening" with
-// ln's address, which tells the real port when the one asked for was 0,
-// and attrs.
+// Serve serves handler on ln, with the example servers' default bounds on
+// connections, until ctx is done, then shuts down gracefully: it stops
+// accepting connections and waits for requests in flight, up to the
+// shutdown timeout. It closes ln. It first logs "listening" with ln's
+// address, which tells the real port when the one asked for was 0, and
+// attrs.
 func Serve(ctx context.Context, log *slog.Logger, ln net.Listener, handler http.Handler, attrs ...any) error {
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	var o connOptions
+	o.flags(flag.NewFlagSet("", flag.ContinueOnError))
+	return serveOn(ctx, log, o, ln, handler, attrs...)
+}
+
+// serveOn is Serve with the bounds of o.
+func serveOn(ctx context.Context, log *slog.Logger, o connOptions, ln net.Listener, handler http.Handler, attrs ...any) error {
+	srv, limited := o.server(handler, ln, slog.NewLogLogger(log.Handler(), slog.LevelWarn))
 	log.Info("listening", append([]any{"addr", ln.Addr().String()}, attrs...)...)
 
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(limited) }()
 	select {
 	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
 
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	err := srv.Shutdown(shutdownCtx)
+	log.Info("shutting down", "wait", o.shutdownTimeout, "hint", "a second signal stops at once")
+	err := o.shutdown(srv, limited, log)
 	<-served // http.ErrServerClosed, once Shutdown has begun
 	return err
 }

@@ -1,0 +1,146 @@
+package cache
+
+import (
+	"strings"
+	"sync"
+)
+
+// servedSet holds the records that the directory store served as
+// trusted (not PollOnly) while a watch of it runs, each with the stamp its
+// file had when read, so that the watch can check them again.
+//
+// A watch sees changes through the directory's entries. A record file
+// that had one name when it was read can be given another afterwards: a
+// hard link made from outside the directory. Writing in place through
+// that link raises no event in the directory (inotify reports it to
+// watchers of the link's directory only), so the cached record would be
+// trusted for as long as the watch works. So the watch stats each served
+// record once per poll interval, a share at a time, and reports a change
+// when its stamp differs: a link made, or made and removed again (the
+// change time moves), a write in place.
+//
+// It holds at most max records; past that, the store serves records as
+// PollOnly, which costs a read per poll interval instead of a stat.
+// Records the cache no longer holds are forgotten when the sweep finds
+// them so twice in a row: a record just read is cached a moment later.
+type servedSet struct {
+	mu    sync.Mutex
+	max   int
+	index map[string]int // user → position in list
+	list  []servedRecord // removed ones have user ""; compacted at each wrap
+	live  int
+	seq   uint64 // numbers each add, so that a removal spares a newer add
+
+	// The sweep goes over the list in passes of a given number of steps.
+	next  int // where the sweep goes on in list
+	step  int // steps taken in this pass
+	share int // records per step in this pass
+}
+
+// servedRecord is one record of a servedSet.
+type servedRecord struct {
+	user   string
+	stamp  fileStamp
+	seq    uint64
+	missed bool // the last sweep found it no longer cached
+}
+
+func newServedSet(max int) *servedSet {
+	return &servedSet{max: max, index: make(map[string]int)}
+}
+
+// add records that user's record was served with stamp, and reports
+// false if the set is full. user is copied: it may be a part of a request.
+func (s *servedSet) add(user string, stamp fileStamp) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	if i, ok := s.index[user]; ok {
+		s.list[i] = servedRecord{user: s.list[i].user, stamp: stamp, seq: s.seq}
+		return true
+	}
+	if s.live >= s.max {
+		return false
+	}
+	user = strings.Clone(user)
+	s.index[user] = len(s.list)
+	s.list = append(s.list, servedRecord{user: user, stamp: stamp, seq: s.seq})
+	s.live++
+	return true
+}
+
+// batch appends to dst the records for the next step of the sweep and
+// returns it. A pass over the set takes steps calls, each taking an equal
+// share of the records, the last one taking those added meanwhile too;
+// the list is compacted between passes.
+func (s *servedSet) batch(dst []servedRecord, steps int) []servedRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.step == 0 {
+		s.compact()
+		s.next, s.share = 0, (len(s.list)+steps-1)/steps
+	}
+	end := min(s.next+s.share, len(s.list))
+	if s.step++; s.step >= steps {
+		s.step, end = 0, len(s.list)
+	}
+	for _, r := range s.list[s.next:end] {
+		if r.user != "" {
+			dst = append(dst, r)
+		}
+	}
+	s.next = end
+	return dst
+}
+
+// remove forgets r's user, unless its record was served again since r
+// was taken from the set.
+func (s *servedSet) remove(r servedRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i, ok := s.current(r); ok {
+		delete(s.index, r.user)
+		s.list[i] = servedRecord{}
+		s.live--
+	}
+}
+
+// miss marks r as found no longer cached, unless its record was served
+// again since r was taken from the set.
+func (s *servedSet) miss(r servedRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if i, ok := s.current(r); ok {
+		s.list[i].missed = true
+	}
+}
+
+// current returns where r is in the list, if it is still there as it
+// was taken.
+func (s *servedSet) current(r servedRecord) (int, bool) {
+	i, ok := s.index[r.user]
+	return i, ok && s.list[i].seq == r.seq
+}
+
+// compact drops the removed records from the list.
+func (s *servedSet) compact() {
+	if s.live == len(s.list) {
+		return
+	}
+	kept := s.list[:0]
+	for _, r := range s.list {
+		if r.user != "" {
+			s.index[r.user] = len(kept)
+			kept = append(kept, r)
+		}
+	}
+	clear(s.list[len(kept):])
+	s.list = kept
+}
+
+// size returns how many records the set holds.
+func (s *servedSet) size() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.live
+}

@@ -1,0 +1,54 @@
+package cache
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestServedSetPasses shows that a pass of the sweep takes exactly its
+// steps, and visits every record once, those added during the pass
+// included; and that a record served again is spared by a removal taken
+// before.
+func TestServedSetPasses(t *testing.T) {
+	const steps = 4
+	s := newServedSet(100)
+	for i := range 10 {
+		require.True(t, s.add(fmt.Sprintf("u%d", i), fileStamp{size: 1}))
+	}
+	visits := map[string]int{}
+	var batch []servedRecord
+	for step := range steps {
+		if step == 2 {
+			s.add("late", fileStamp{size: 1})
+		}
+		batch = s.batch(batch[:0], steps)
+		for _, r := range batch {
+			visits[r.user]++
+		}
+	}
+	assert.Len(t, visits, 11)
+	for user, n := range visits {
+		assert.Equal(t, 1, n, user)
+	}
+
+	batch = s.batch(batch[:0], steps) // the next pass
+	require.NotEmpty(t, batch)
+	r := batch[0]
+	s.add(r.user, fileStamp{size: 2}) // served again meanwhile
+	s.remove(r)
+	assert.Equal(t, 11, s.size(), "a record served again is kept")
+	s.remove(batch[1])
+	assert.Equal(t, 10, s.size())
+}
+
+func TestServedSetBound(t *testing.T) {
+	s := newServedSet(2)
+	assert.True(t, s.add("a", fileStamp{}))
+	assert.True(t, s.add("b", fileStamp{}))
+	assert.False(t, s.add("c", fileStamp{}), "full")
+	assert.True(t, s.add("a", fileStamp{size: 1}), "known: updated")
+	assert.Equal(t, 2, s.size())
+}
