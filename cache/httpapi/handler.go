@@ -124,13 +124,13 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var perClient, perUser *limiters
 	switch strings.TrimPrefix(r.URL.Path, "/") {
 	case "register":
-		op, name, fields, perClient = (*service).register, "Register", []string{"email", "user"}, s.registerLimit
+		op, name, fields, perClient = (*service).register, "Register", emailFields, s.registerLimit
 	case "verify":
-		op, name, fields = (*service).verify, "Verify", []string{"token", "user"}
+		op, name, fields = (*service).verify, "Verify", tokenFields
 	case "deregister":
-		op, name, fields = (*service).deregister, "Deregister", []string{"token", "user"}
+		op, name, fields = (*service).deregister, "Deregister", tokenFields
 	case "reset":
-		op, name, fields, perClient, perUser = (*service).reset, "Reset", []string{"email", "user"}, s.resetLimit, s.resetUserLimit
+		op, name, fields, perClient, perUser = (*service).reset, "Reset", emailFields, s.resetLimit, s.resetUserLimit
 	default:
 		reply(w, http.StatusNotFound, messageBody("Not Found"))
 		return
@@ -148,9 +148,11 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Before the body is read: a client past its limit costs no more.
-	if ok, wait := perClient.allow(s.clientKey(r), s.now()); !ok {
-		tooMany(w, wait)
-		return
+	if perClient != nil {
+		if ok, wait := perClient.allow(s.clientKey(r), s.now()); !ok {
+			tooMany(w, wait)
+			return
+		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
 	if err != nil {
@@ -174,9 +176,11 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Fields come sorted: email or token first, then user. The user name
 	// is not yet checked, and may be 64 KiB long: its bucket is kept
 	// under a digest.
-	if ok, wait := perUser.allow(userKey(vals[1]), s.now()); !ok {
-		tooMany(w, wait)
-		return
+	if perUser != nil {
+		if ok, wait := perUser.allow(userKey(vals[1]), s.now()); !ok {
+			tooMany(w, wait)
+			return
+		}
 	}
 	code, answer := op(s, r.Context(), vals)
 	reply(w, code, answer)
@@ -303,9 +307,20 @@ func invalid(op, detail string) []byte {
 // reply writes a JSON answer.
 func reply(w http.ResponseWriter, code int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=UTF-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+	h["X-Content-Type-Options"] = noSniff
 	w.WriteHeader(code)
 	_, _ = w.Write(body)
 }
+
+// The fields of each request body, sorted, and the header values of
+// every answer: shared, so that a request allocates none of them. Nothing
+// modifies them.
+var (
+	emailFields     = []string{"email", "user"}
+	tokenFields     = []string{"token", "user"}
+	jsonContentType = []string{"application/json; charset=UTF-8"}
+	noStore         = []string{"no-store"}
+	noSniff         = []string{"nosniff"}
+)

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"errors"
 	"slices"
 	"strconv"
@@ -19,6 +20,15 @@ type inputError struct {
 // names, each a non-empty string, and returns their values in the order of
 // names. names must be sorted, so that errors come in a stable order.
 func decodeInput(body []byte, names []string) ([]string, *inputError) {
+	if vals, ok := scanInput(body, names); ok {
+		return vals, nil
+	}
+	return decodeStrict(body, names)
+}
+
+// decodeStrict is decodeInput for every body: it reads any JSON, and says
+// what is wrong with it.
+func decodeStrict(body []byte, names []string) ([]string, *inputError) {
 	obj, err := pyjson.DecodeObject(body)
 	switch {
 	case errors.Is(err, pyjson.ErrSyntax):
@@ -58,6 +68,31 @@ func decodeInput(body []byte, names []string) ([]string, *inputError) {
 		vals[i] = v
 	}
 	return vals, nil
+}
+
+// scanInput reads in one pass (see pyjson.ScanFlat) a body that is what
+// clients send: an object of exactly the fields names, each once, each a
+// non-empty string of printable ASCII with no escape. It reports false
+// for anything else, well formed or not, which decodeInput then reads
+// strictly, to say what is wrong with it.
+func scanInput(body []byte, names []string) ([]string, bool) {
+	vals := make([]string, len(names))
+	var seen uint
+	ok := pyjson.ScanFlat(body, func(key, value []byte) bool {
+		for i, name := range names {
+			if string(key) != name {
+				continue
+			}
+			if seen&(1<<i) != 0 || len(value) == 0 || bytes.IndexByte(value, '\\') >= 0 {
+				return false
+			}
+			seen |= 1 << i
+			vals[i] = string(value)
+			return true
+		}
+		return false // an unknown field
+	})
+	return vals, ok && seen == 1<<len(names)-1
 }
 
 // isHex reports whether s is a non-empty string of hex digits, either case.

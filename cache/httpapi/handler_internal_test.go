@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,11 +114,18 @@ func FuzzDecodeInput(f *testing.F) {
 	for _, seed := range []string{
 		``, `{}`, `null`, `[]`, `{"user":"a","token":"ff"}`, `{"user":1}`, `{"user":"a","x":1}`,
 		`{"user":"\u0000","token":""}`, "{\"user\":\"\xff\"}", `{"user":"a","user":"b","token":"1"}`,
+		` {"token" : "ff" , "user":"alice"}` + "\n", `{"token":"ff","user":"a\/b"}`, `{"token":"ff","user":"\ud800"}`,
 	} {
 		f.Add([]byte(seed))
 	}
 	names := []string{"token", "user"}
 	f.Fuzz(func(t *testing.T, body []byte) {
+		if fast, ok := scanInput(body, names); ok {
+			strict, err := decodeStrict(body, names)
+			if err != nil || !slices.Equal(fast, strict) {
+				t.Fatalf("%q read in one pass as %q; strictly as %q, %+v", body, fast, strict, err)
+			}
+		}
 		vals, err := decodeInput(body, names)
 		if err != nil {
 			if vals != nil {
