@@ -6,10 +6,13 @@
 // more: decode the token, hash it, compare in constant time, remove the
 // token header, hand the user on in the request context, and greet.
 //
+// With -echo it serves the same on Echo, its check a middleware that hands
+// the user on with c.Set, as hand-written Echo code does.
+//
 // It follows no change on disk, has no bounds and no logging: it is the
 // floor a protected route can reach, not a way to protect one.
 //
-//	go run ./examples/bench/peer -addr 127.0.0.1:0 -dir DIR
+//	go run ./examples/bench/peer -addr 127.0.0.1:0 -dir DIR [-echo]
 package main
 
 import (
@@ -28,11 +31,14 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8090", "listen on `host:port`")
 	dir := flag.String("dir", "", "credentials `directory` to load the users from")
+	onEcho := flag.Bool("echo", false, "serve on Echo")
 	flag.Parse()
 	users, err := load(*dir)
 	if err != nil {
@@ -43,7 +49,11 @@ func main() {
 		log.Fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "listening addr=%s users=%d\n", ln.Addr(), len(users))
-	srv := &http.Server{Handler: routes(users), ReadHeaderTimeout: 10 * time.Second}
+	h := routes(users)
+	if *onEcho {
+		h = echoRoutes(users)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	log.Fatal(srv.Serve(ln))
 }
 
@@ -90,24 +100,54 @@ func routes(users map[string][sha256.Size]byte) http.Handler {
 	return mux
 }
 
-// check is the hand-rolled authentication: a 20-byte token as 40 hex
-// digits, its bytes reversed into the little-endian value the stored
-// hash is of.
+// check is the hand-rolled authentication on net/http.
 func check(users map[string][sha256.Size]byte, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user := r.Header.Get("X-Fixie-User")
-		token := r.Header.Get("X-Fixie-Token")
-		r.Header.Del("X-Fixie-Token")
-		var v [20]byte
-		_, err := hex.Decode(v[:], []byte(token))
-		slices.Reverse(v[:])
-		sum := sha256.Sum256(v[:])
-		stored, ok := users[user]
-		if err != nil || len(token) != 2*len(v) || !ok || subtle.ConstantTimeCompare(sum[:], stored[:]) != 1 {
+		user, ok := verify(users, r.Header)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Fixie realm="fixie"`)
 			http.Error(w, `{"message":"Unauthorized"}`, http.StatusUnauthorized)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey{}, user)))
 	})
+}
+
+// verify reads and removes the credentials in h and checks them: a
+// 20-byte token as 40 hex digits, its bytes reversed into the
+// little-endian value the stored hash is of.
+func verify(users map[string][sha256.Size]byte, h http.Header) (string, bool) {
+	user := h.Get("X-Fixie-User")
+	token := h.Get("X-Fixie-Token")
+	h.Del("X-Fixie-Token")
+	var v [20]byte
+	_, err := hex.Decode(v[:], []byte(token))
+	slices.Reverse(v[:])
+	sum := sha256.Sum256(v[:])
+	stored, ok := users[user]
+	return user, err == nil && len(token) == 2*len(v) && ok && subtle.ConstantTimeCompare(sum[:], stored[:]) == 1
+}
+
+// echoRoutes serves /healthz and the protected /hello on Echo, the
+// handler wrapped once in the hand-rolled check.
+func echoRoutes(users map[string][sha256.Size]byte) http.Handler {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	auth := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			user, ok := verify(users, c.Request().Header)
+			if !ok {
+				c.Response().Header().Set("WWW-Authenticate", `Fixie realm="fixie"`)
+				return echo.NewHTTPError(http.StatusUnauthorized, "Unauthorized")
+			}
+			c.Set("user", user)
+			return next(c)
+		}
+	}
+	e.GET("/hello", auth(func(c echo.Context) error {
+		user, _ := c.Get("user").(string)
+		return c.String(http.StatusOK, "Hello, "+user+"!\n")
+	}))
+	return e
 }
