@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -83,6 +85,38 @@ func TestServiceLogsNamesBounded(t *testing.T) {
 	}
 	// The handler quotes what the escaping made of the name.
 	assert.Contains(t, logBuf.String(), `user="bob \\u202e x=y"`)
+}
+
+// TestServiceFailureLogBounded shows that clients cannot grow the log by
+// repeating a request that fails (a broken record, a store out of reach):
+// a few lines at once, then one a second, the next one saying how many
+// were held back, while every answer stays a 500.
+func TestServiceFailureLogBounded(t *testing.T) {
+	t.Parallel()
+	var logBuf bytes.Buffer
+	s, err := newService(brokenRegistry{}, HandlerConfig{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+	require.NoError(t, err)
+	now := time.Unix(1_000_000, 0)
+	s.now = func() time.Time { return now }
+	verify := func() {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/verify", strings.NewReader(`{"user":"alice","token":"ff"}`)))
+		require.Equal(t, http.StatusInternalServerError, rec.Code)
+	}
+	for range 1000 {
+		verify()
+	}
+	lines := strings.Split(strings.TrimSpace(logBuf.String()), "\n")
+	assert.Equal(t, failureLogBurst, len(lines), "a burst, then nothing more at once")
+
+	logBuf.Reset()
+	now = now.Add(failureLogEvery)
+	verify()
+	verify()
+	lines = strings.Split(strings.TrimSpace(logBuf.String()), "\n")
+	require.Equal(t, 1, len(lines), "one more line once the period has passed")
+	assert.Contains(t, lines[0], fmt.Sprintf("held_back=%d", 1000-failureLogBurst))
 }
 
 func TestLogName(t *testing.T) {
