@@ -125,7 +125,9 @@ func newService(users registry, cfg HandlerConfig) (*service, error) {
 // per user). An operation that could not complete is logged at ERROR,
 // with the user name and the cause: 10 lines at once, then one a second,
 // so that clients repeating a request that fails cannot grow the log; the
-// next line logged counts those held back (held_back).
+// next line logged counts those held back (held_back). One cut short
+// because its client went away is no failure of the service: it goes to
+// DEBUG.
 //
 // Each operation runs under the request's context (the cache's
 // RegisterContext, VerifyContext, DeregisterContext and ResetContext), so
@@ -206,7 +208,7 @@ func (s *service) register(ctx context.Context, v []string) (int, []byte) {
 	room, err := s.userCap.reserve(s.now())
 	switch {
 	case err != nil:
-		return s.failure("Register", user, err)
+		return s.failure(ctx, "Register", user, err)
 	case !room:
 		return http.StatusForbidden, noTokenBody("Registration is closed: the service has reached its limit of users")
 	}
@@ -220,7 +222,7 @@ func (s *service) register(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrAlreadyRegistered):
 		return http.StatusOK, noTokenBody("User '" + user + "' already registered")
 	}
-	return s.failure("Register", user, err)
+	return s.failure(ctx, "Register", user, err)
 }
 
 func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
@@ -237,7 +239,7 @@ func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, verifyBody("User '"+user+"' not registered", false, false)
 	}
-	return s.failure("Verify", user, err)
+	return s.failure(ctx, "Verify", user, err)
 }
 
 func (s *service) deregister(ctx context.Context, v []string) (int, []byte) {
@@ -255,7 +257,7 @@ func (s *service) deregister(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, statusBody("User '"+user+"' not registered", false)
 	}
-	return s.failure("Deregister", user, err)
+	return s.failure(ctx, "Deregister", user, err)
 }
 
 func (s *service) reset(ctx context.Context, v []string) (int, []byte) {
@@ -269,7 +271,7 @@ func (s *service) reset(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, noTokenBody("User '" + user + "' not registered")
 	}
-	return s.failure("Reset", user, err)
+	return s.failure(ctx, "Reset", user, err)
 }
 
 // notHex is the detail of the 400 for a token that is not a hex number.
@@ -278,8 +280,9 @@ const notHex = `field "token" must be a hex number`
 // failure answers an error from the cache that no other case took: a name or
 // email the cache refuses is the client's fault (400); anything else means
 // the operation could not complete (500), said without the cache's words,
-// which go to the log.
-func (s *service) failure(op, user string, err error) (int, []byte) {
+// which go to the log, unless the request's context ended (the client went
+// away): that is no failure of the service, and goes to DEBUG.
+func (s *service) failure(ctx context.Context, op, user string, err error) (int, []byte) {
 	var name *cache.NameError
 	switch {
 	case errors.As(err, &name):
@@ -289,7 +292,11 @@ func (s *service) failure(op, user string, err error) (int, []byte) {
 	case errors.Is(err, cache.ErrInvalidEmail):
 		return http.StatusBadRequest, invalid(op, `field "email" is not a single email address`)
 	}
-	s.logFailure(op, user, err)
+	if ctx.Err() != nil {
+		s.log.Debug("httpapi: "+op+" abandoned: the client went away", "user", logName(user), "err", err)
+	} else {
+		s.logFailure(op, user, err)
+	}
 	return http.StatusInternalServerError, messageBody(op + " could not complete")
 }
 

@@ -119,6 +119,41 @@ func TestServiceFailureLogBounded(t *testing.T) {
 	assert.Contains(t, lines[0], fmt.Sprintf("held_back=%d", 1000-failureLogBurst))
 }
 
+// goneRegistry fails as a store does when the request's context ends
+// before it answers: the client went away.
+type goneRegistry struct{ brokenRegistry }
+
+func (goneRegistry) VerifyContext(ctx context.Context, user, _ string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("etcdstore: reading record of %q: %w", user, err)
+	}
+	return false, errBroken
+}
+
+// TestServiceClientGoneIsNoFailure shows that a client that goes away
+// before its operation completes is not logged as a failure of the
+// service, at ERROR, nor spends what the log of real failures allows.
+func TestServiceClientGoneIsNoFailure(t *testing.T) {
+	t.Parallel()
+	var logBuf bytes.Buffer
+	s, err := newService(goneRegistry{}, HandlerConfig{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+	require.NoError(t, err)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 100 {
+		req := httptest.NewRequestWithContext(gone, http.MethodPost, "/verify", strings.NewReader(`{"user":"alice","token":"ff"}`))
+		s.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	assert.Empty(t, logBuf.String(), "a client that went away is no failure of the service")
+
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/verify", strings.NewReader(`{"user":"alice","token":"ff"}`)))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	line := logBuf.String()
+	assert.Contains(t, line, `level=ERROR msg="httpapi: Verify could not complete" user=alice`)
+	assert.NotContains(t, line, "held_back", "nothing was held back")
+}
+
 func TestLogName(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct{ in, want string }{
