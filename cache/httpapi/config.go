@@ -81,7 +81,9 @@ type HandlerConfig struct {
 
 	// Logger receives what the service cannot do at level ERROR (an
 	// operation that could not complete, with the user name, cut to 64
-	// bytes, and the cache's error); never a token or an email.
+	// bytes, and the cache's error); never a token or an email. At most
+	// 10 such lines at once, then one a second; the next line logged
+	// counts those held back (held_back).
 	// Optional. Default slog.Default().
 	Logger *slog.Logger
 }

@@ -9,7 +9,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/fixiecreds/fixiecreds/cache"
 )
@@ -43,7 +46,20 @@ type service struct {
 	resetLimit     *limiters // per client
 	resetUserLimit *limiters // per user name
 	userCap        *userCap  // nil: no cap
+
+	failLog  *rate.Limiter // lines about operations that could not complete
+	failHeld atomic.Int64  // such lines held back since the last one logged
 }
+
+// Clients choose how often to repeat a request that fails (a broken
+// record, a store out of reach), so the lines logged about operations
+// that could not complete are bounded: failureLogBurst at once, then one
+// per failureLogEvery, the next line logged saying how many were held
+// back.
+const (
+	failureLogBurst = 10
+	failureLogEvery = time.Second
+)
 
 // newService returns the service on users as cfg, defaults applied,
 // configures it.
@@ -60,6 +76,7 @@ func newService(users registry, cfg HandlerConfig) (*service, error) {
 		registerLimit:  newLimiters(cfg.RegisterLimit, cfg.MaxTracked),
 		resetLimit:     newLimiters(cfg.ResetLimit, cfg.MaxTracked),
 		resetUserLimit: newLimiters(cfg.ResetUserLimit, cfg.MaxTracked),
+		failLog:        rate.NewLimiter(rate.Every(failureLogEvery), failureLogBurst),
 	}
 	if cfg.MaxUsers > 0 {
 		s.userCap = &userCap{max: cfg.MaxUsers, list: users.Users}
@@ -106,7 +123,11 @@ func newService(users registry, cfg HandlerConfig) (*service, error) {
 // [HandlerConfig]; Handler uses [DefaultHandlerConfig]: 10 registrations
 // and 10 resets per 10 minutes per client IP address, 5 resets per hour
 // per user). An operation that could not complete is logged at ERROR,
-// with the user name and the cause.
+// with the user name and the cause: 10 lines at once, then one a second,
+// so that clients repeating a request that fails cannot grow the log; the
+// next line logged counts those held back (held_back). One cut short
+// because its client went away is no failure of the service: it goes to
+// DEBUG.
 //
 // Each operation runs under the request's context (the cache's
 // RegisterContext, VerifyContext, DeregisterContext and ResetContext), so
@@ -191,7 +212,7 @@ func (s *service) register(ctx context.Context, v []string) (int, []byte) {
 	room, err := s.userCap.reserve(s.now())
 	switch {
 	case err != nil:
-		return s.failure("Register", user, err)
+		return s.failure(ctx, "Register", user, err)
 	case !room:
 		return http.StatusForbidden, noTokenBody("Registration is closed: the service has reached its limit of users")
 	}
@@ -205,7 +226,7 @@ func (s *service) register(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrAlreadyRegistered):
 		return http.StatusOK, noTokenBody("User '" + user + "' already registered")
 	}
-	return s.failure("Register", user, err)
+	return s.failure(ctx, "Register", user, err)
 }
 
 func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
@@ -222,7 +243,7 @@ func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, verifyBody("User '"+user+"' not registered", false, false)
 	}
-	return s.failure("Verify", user, err)
+	return s.failure(ctx, "Verify", user, err)
 }
 
 func (s *service) deregister(ctx context.Context, v []string) (int, []byte) {
@@ -240,7 +261,7 @@ func (s *service) deregister(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, statusBody("User '"+user+"' not registered", false)
 	}
-	return s.failure("Deregister", user, err)
+	return s.failure(ctx, "Deregister", user, err)
 }
 
 func (s *service) reset(ctx context.Context, v []string) (int, []byte) {
@@ -254,7 +275,7 @@ func (s *service) reset(ctx context.Context, v []string) (int, []byte) {
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, noTokenBody("User '" + user + "' not registered")
 	}
-	return s.failure("Reset", user, err)
+	return s.failure(ctx, "Reset", user, err)
 }
 
 // notHex is the detail of the 400 for a token that is not a hex number.
@@ -263,8 +284,9 @@ const notHex = `field "token" must be a hex number`
 // failure answers an error from the cache that no other case took: a name or
 // email the cache refuses is the client's fault (400); anything else means
 // the operation could not complete (500), said without the cache's words,
-// which go to the log.
-func (s *service) failure(op, user string, err error) (int, []byte) {
+// which go to the log, unless the request's context ended (the client went
+// away): that is no failure of the service, and goes to DEBUG.
+func (s *service) failure(ctx context.Context, op, user string, err error) (int, []byte) {
 	var name *cache.NameError
 	switch {
 	case errors.As(err, &name):
@@ -274,9 +296,28 @@ func (s *service) failure(op, user string, err error) (int, []byte) {
 	case errors.Is(err, cache.ErrInvalidEmail):
 		return http.StatusBadRequest, invalid(op, `field "email" is not a single email address`)
 	}
-	// The cache's errors name the user, never a token or an email.
-	s.log.Error("httpapi: "+op+" could not complete", "user", logName(user), "err", err)
+	if ctx.Err() != nil {
+		s.log.Debug("httpapi: "+op+" abandoned: the client went away", "user", logName(user), "err", err)
+	} else {
+		s.logFailure(op, user, err)
+	}
 	return http.StatusInternalServerError, messageBody(op + " could not complete")
+}
+
+// logFailure logs an operation that could not complete at ERROR, with
+// the user name and the cache's error (which names the user, never a
+// token or an email), unless too many were logged just before: then it
+// counts the line as held back.
+func (s *service) logFailure(op, user string, err error) {
+	if !s.failLog.AllowN(s.now(), 1) {
+		s.failHeld.Add(1)
+		return
+	}
+	args := []any{"user", logName(user), "err", err}
+	if n := s.failHeld.Swap(0); n > 0 {
+		args = append(args, "held_back", n)
+	}
+	s.log.Error("httpapi: "+op+" could not complete", args...)
 }
 
 // userKey returns the key of a user name's bucket: its SHA-256, so that

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -84,6 +86,73 @@ func TestServiceLogsNamesBounded(t *testing.T) {
 	}
 	// The handler quotes what the escaping made of the name.
 	assert.Contains(t, logBuf.String(), `user="bob \\u202e x=y"`)
+}
+
+// TestServiceFailureLogBounded shows that clients cannot grow the log by
+// repeating a request that fails (a broken record, a store out of reach):
+// a few lines at once, then one a second, the next one saying how many
+// were held back, while every answer stays a 500.
+func TestServiceFailureLogBounded(t *testing.T) {
+	t.Parallel()
+	var logBuf bytes.Buffer
+	s, err := newService(brokenRegistry{}, HandlerConfig{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+	require.NoError(t, err)
+	now := time.Unix(1_000_000, 0)
+	s.now = func() time.Time { return now }
+	verify := func() {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/verify", strings.NewReader(`{"user":"alice","token":"ff"}`)))
+		require.Equal(t, http.StatusInternalServerError, rec.Code)
+	}
+	for range 1000 {
+		verify()
+	}
+	lines := strings.Split(strings.TrimSpace(logBuf.String()), "\n")
+	assert.Equal(t, failureLogBurst, len(lines), "a burst, then nothing more at once")
+
+	logBuf.Reset()
+	now = now.Add(failureLogEvery)
+	verify()
+	verify()
+	lines = strings.Split(strings.TrimSpace(logBuf.String()), "\n")
+	require.Equal(t, 1, len(lines), "one more line once the period has passed")
+	assert.Contains(t, lines[0], fmt.Sprintf("held_back=%d", 1000-failureLogBurst))
+}
+
+// goneRegistry fails as a store does when the request's context ends
+// before it answers: the client went away.
+type goneRegistry struct{ brokenRegistry }
+
+func (goneRegistry) VerifyContext(ctx context.Context, user, _ string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("etcdstore: reading record of %q: %w", user, err)
+	}
+	return false, errBroken
+}
+
+// TestServiceClientGoneIsNoFailure shows that a client that goes away
+// before its operation completes is not logged as a failure of the
+// service, at ERROR, nor spends what the log of real failures allows.
+func TestServiceClientGoneIsNoFailure(t *testing.T) {
+	t.Parallel()
+	var logBuf bytes.Buffer
+	s, err := newService(goneRegistry{}, HandlerConfig{Logger: slog.New(slog.NewTextHandler(&logBuf, nil))})
+	require.NoError(t, err)
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 100 {
+		req := httptest.NewRequestWithContext(gone, http.MethodPost, "/verify", strings.NewReader(`{"user":"alice","token":"ff"}`))
+		s.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	assert.Empty(t, logBuf.String(), "a client that went away is no failure of the service")
+
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/verify", strings.NewReader(`{"user":"alice","token":"ff"}`)))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	line := logBuf.String()
+	assert.Contains(t, line, `level=ERROR msg="httpapi: Verify could not complete" user=alice`)
+	assert.NotContains(t, line, "held_back", "nothing was held back")
 }
 
 func TestLogName(t *testing.T) {

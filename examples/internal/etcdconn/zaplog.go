@@ -5,16 +5,28 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
 
 // Logger returns a zap logger, as etcd's client and server take, that
-// writes the entries at level or above to log.
+// writes the entries at level or above to log: at most sampleFirst
+// entries of one message per samplePeriod. etcd's client logs a warning
+// for every call that fails, so while etcd is out of reach each request
+// that needs a record would otherwise add a line, at the rate clients
+// choose.
 func Logger(log *slog.Logger, level zapcore.Level) *zap.Logger {
-	return zap.New(&slogCore{h: log.Handler(), min: level})
+	core := &slogCore{h: log.Handler(), min: level}
+	return zap.New(zapcore.NewSamplerWithOptions(core, samplePeriod, sampleFirst, 0))
 }
+
+// The bound on the entries of one message that Logger writes.
+const (
+	samplePeriod = 10 * time.Second
+	sampleFirst  = 10
+)
 
 // slogCore is a zapcore.Core that hands entries to a slog.Handler.
 type slogCore struct {

@@ -30,6 +30,22 @@ level=ERROR msg="an error" server=1 prefix=/p/
 `, out.String())
 }
 
+// TestLoggerBounded shows that a message etcd's client logs once per
+// failed call ("retrying of unary invoker failed", while etcd is out of
+// reach) does not grow the log at the rate clients send requests: a few
+// lines of it per period, while other messages still get through.
+func TestLoggerBounded(t *testing.T) {
+	var out strings.Builder
+	zl := Logger(slog.New(slog.NewTextHandler(&out, nil)), zap.InfoLevel)
+	for range 1000 {
+		zl.Warn("retrying of unary invoker failed", zap.Int64("attempt", 0))
+	}
+	zl.Warn("another message")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	assert.Equal(t, sampleFirst+1, len(lines))
+	assert.Contains(t, lines[len(lines)-1], "another message")
+}
+
 func TestEndpoints(t *testing.T) {
 	tests := []struct {
 		in   string
