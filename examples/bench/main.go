@@ -66,6 +66,8 @@ func run(cfg config, w io.Writer) error {
 		if cfg.out, err = os.MkdirTemp("", "fixiecreds-bench-"); err != nil {
 			return err
 		}
+	} else if err := os.MkdirAll(cfg.out, 0o755); err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "# fixiecreds benchmarks\n\nRaw outputs in %s\n", cfg.out)
 	if cfg.goBench {
