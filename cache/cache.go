@@ -269,6 +269,10 @@ func (c *Cache) outage(err error, stale *entry) bool {
 func (c *Cache) load(ctx context.Context, user string, gen uint64, email *string) (*entry, error) {
 	c.memo.stats.loads.Add(1)
 	read := c.memo.now()
+	// One copy of the name, which may be a part of a request, serves the
+	// store (which may keep it, see Store), the cache's entry and its
+	// place among the unknown names.
+	user = strings.Clone(user)
 	rec, err := c.store.Read(ctx, user)
 	if errors.Is(err, ErrNotRegistered) {
 		c.memo.addUnknown(gen, user, read)

@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"strings"
 	"sync"
 )
 
@@ -50,7 +49,8 @@ func newServedSet(max int) *servedSet {
 }
 
 // add records that user's record was served with stamp, and reports
-// false if the set is full. user is copied: it may be a part of a request.
+// false if the set is full. user is kept, not copied: the cache hands the
+// store its own copy of a name, which its entry shares.
 func (s *servedSet) add(user string, stamp fileStamp) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -62,7 +62,6 @@ func (s *servedSet) add(user string, stamp fileStamp) bool {
 	if s.live >= s.max {
 		return false
 	}
-	user = strings.Clone(user)
 	s.index[user] = len(s.list)
 	s.list = append(s.list, servedRecord{user: user, stamp: stamp, seq: s.seq})
 	s.live++

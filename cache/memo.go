@@ -6,7 +6,6 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -268,7 +267,8 @@ func (m *memo) holds(user string) bool {
 	return ok
 }
 
-// addUnknown caches that user has no record, as add does.
+// addUnknown caches that user has no record, as add does. user is kept:
+// it must not be a part of a longer string (Cache.load passes a copy).
 func (m *memo) addUnknown(gen uint64, user string, read int64) {
 	h, sh := m.locate(user)
 	sh.mu.Lock()
@@ -276,8 +276,6 @@ func (m *memo) addUnknown(gen uint64, user string, read int64) {
 	if sh.gen.Load() != gen {
 		return
 	}
-	// The name may be a part of a request header: keep only a copy.
-	user = strings.Clone(user)
 	sh.users.Store(without(sh.users.Load(), h, user, &m.users))
 	sh.unknown.Store(with(sh.unknown.Load(), h, user, read, &m.unknown, &m.stats.unknownEvictions))
 }

@@ -40,7 +40,8 @@ func encodeRecord(u User) []byte {
 var errBadRecord = errors.New("cache: unusable record")
 
 // decodeRecord parses the record stored for user into what the cache
-// keeps of it, and the email into *email if email is not nil. It accepts
+// keeps of it (with user itself as the entry's name), and the email into
+// *email if email is not nil. It accepts
 // any whitespace, key order or trailing newline and ignores unknown keys;
 // it rejects a record that lacks a key or whose "hashed_token" is not 64
 // hex digits, and one whose "user" is not user as ErrNotRegistered too.
@@ -75,7 +76,7 @@ func decodeRecord(user string, data []byte, email *string) (entry, error) {
 	if email != nil {
 		*email = string(mail)
 	}
-	return entry{user: string(name), hash: sum}, nil
+	return entry{user: user, hash: sum}, nil
 }
 
 // decodeRecordJSON reads a record with encoding/json.

@@ -21,7 +21,9 @@ import (
 // UTF-8, no '/', '\', NUL or control character, not starting with '.');
 // since tools may call a store directly, a store should refuse any other
 // name with ErrInvalidUser rather than let it reach its storage.
-// The cache never modifies a slice it passed to a store or got from one.
+// The cache never modifies a slice it passed to a store or got from one,
+// and the names it passes to Read are strings of their own, which a store
+// may keep.
 //
 // # Versions
 //

@@ -71,9 +71,9 @@ func goRuns() []goRun {
 			name: "etcd", title: "The etcd store", pkg: "./cache/etcdstore/",
 			bench: ".",
 			views: []view{
-				{"cached Verify, etcd against the directory (goal: ≤ 1.05×)", []string{"-filter", "BenchmarkVerifyCached", "-col", "/store"}},
-				{"a first read against etcd's own Get", []string{"-filter", "BenchmarkColdVerify", "-col", "/op"}},
-				{"propagation and registration", []string{"-filter", "BenchmarkPropagation OR BenchmarkRegister"}},
+				{"cached Verify, etcd against the directory (goal: ≤ 1.05×)", []string{"-filter", ".name:VerifyCached", "-col", "/store"}},
+				{"a first read against etcd's own Get", []string{"-filter", ".name:ColdVerify", "-col", "/op"}},
+				{"propagation and registration", []string{"-filter", ".name:(Propagation OR Register)"}},
 			},
 		},
 	}
