@@ -9,8 +9,12 @@
 // With -echo it serves the same on Echo, its check a middleware that hands
 // the user on with c.Set, as hand-written Echo code does.
 //
-// It follows no change on disk, has no bounds and no logging: it is the
-// floor a protected route can reach, not a way to protect one.
+// Everything around the check is the example servers' own, so that only
+// the checks differ: the same http.Server timeouts and bound on
+// connections (servemain.Serve), and the same ServeMux in front of the
+// routes, answering /readyz (servemain.Handler). It follows no change on
+// disk and logs no decision: it is the floor a protected route can reach,
+// not a way to protect one.
 //
 //	go run ./examples/bench/peer -addr 127.0.0.1:0 -dir DIR [-echo]
 package main
@@ -24,15 +28,19 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"slices"
-	"time"
+	"syscall"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
 )
 
 func main() {
@@ -40,21 +48,37 @@ func main() {
 	dir := flag.String("dir", "", "credentials `directory` to load the users from")
 	onEcho := flag.Bool("echo", false, "serve on Echo")
 	flag.Parse()
-	users, err := load(*dir)
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(*addr, *dir, *onEcho, log); err != nil {
+		log.Error("peer failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(addr, dir string, onEcho bool, log *slog.Logger) error {
+	users, err := load(dir)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	// A cache on the directory only for the /readyz that the example
+	// servers have in front of their routes: the check never asks it.
+	creds, err := cache.New(dir, cache.WithLogger(log))
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
-	fmt.Fprintf(os.Stderr, "listening addr=%s users=%d\n", ln.Addr(), len(users))
-	h := routes(users)
-	if *onEcho {
-		h = echoRoutes(users)
+	defer creds.Close()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	log.Fatal(srv.Serve(ln))
+	app := routes(users)
+	if onEcho {
+		app = echoRoutes(users)
+	}
+	handler := servemain.Handler(servemain.Env{Creds: creds, Log: log}, func(servemain.Env) http.Handler { return app })
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return servemain.Serve(ctx, log, ln, handler, "users", len(users))
 }
 
 // load reads the hash of every record in dir.
