@@ -1,7 +1,6 @@
 package cache
 
 import (
-	"io/fs"
 	"os"
 
 	"golang.org/x/sys/windows"
@@ -31,23 +30,6 @@ func lockDir(root *os.Root) (unlock func(), err error) {
 		windows.UnlockFileEx(h, 0, 1, 0, ol)
 		f.Close()
 	}, nil
-}
-
-// statOf has no system stat to return here: a FileInfo tells neither
-// the link count nor the change time.
-func statOf(fs.FileInfo) *struct{} { return nil }
-
-// stampOfStat is never called here, since statOf returns nil.
-func stampOfStat(*struct{}) fileStamp { return fileStamp{} }
-
-// lstatStamp returns the stamp of the file at path, not following a
-// symbolic link.
-func lstatStamp(path string) (fileStamp, error) {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return fileStamp{}, err
-	}
-	return stampOf(fi), nil
 }
 
 // openFileLimit: Windows bounds handles per process far above what a
