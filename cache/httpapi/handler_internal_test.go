@@ -258,3 +258,21 @@ func TestServicePassesRequestContext(t *testing.T) {
 	}
 	assert.Equal(t, []any{"/register", "/verify", "/deregister", "/reset"}, reg.seen)
 }
+
+func TestLogText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"alice", 64, "alice"},
+		{"zero\u200bwidth", 64, `zero\u200bwidth`},
+		{"nul\x00", 64, `nul\x00`},
+		{"名前", 64, `\u540d\u524d`},
+		{strings.Repeat("a", 10), 8, "aaaaaaaa..."},
+		{"aaaaaaa名", 8, "aaaaaaa..."}, // cut before the character, not in it
+	} {
+		assert.Equal(t, tc.want, LogText(tc.in, tc.limit), "%q", tc.in)
+	}
+}

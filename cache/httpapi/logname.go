@@ -9,21 +9,26 @@ import (
 // request may carry 64 KiB of it.
 const maxLoggedName = 64
 
-// logName returns user as it goes into a log line: cut to 64 bytes (on a
-// character boundary, marked "..."), and with every character outside
-// printable ASCII escaped as Go does (\u200b, \x00), so that no invisible
-// or look-alike character hides in the log. The log's handler quotes the
-// result where it needs to.
-func logName(user string) string {
-	cut := len(user) > maxLoggedName
+// logName returns user as the service writes it into its log.
+func logName(user string) string { return LogText(user, maxLoggedName) }
+
+// LogText returns s, text a client sent, as it may go into a log line:
+// at most limit bytes of it (cut on a character boundary, marked "..."),
+// with every character outside printable ASCII escaped as Go escapes it
+// (\u200b, \x00), so that a client can neither flood a log nor hide an
+// invisible or look-alike character in it. The service logs user names
+// so; a log of the middleware's decisions (a user name, a path) should do
+// the same. The log's handler quotes the result where it needs to.
+func LogText(s string, limit int) string {
+	cut := len(s) > limit
 	if cut {
-		n := maxLoggedName
-		for n > 0 && !utf8.RuneStart(user[n]) {
+		n := limit
+		for n > 0 && !utf8.RuneStart(s[n]) {
 			n--
 		}
-		user = user[:n]
+		s = s[:n]
 	}
-	q := strconv.QuoteToASCII(user)
+	q := strconv.QuoteToASCII(s)
 	q = q[1 : len(q)-1]
 	if cut {
 		q += "..."

@@ -21,14 +21,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
@@ -112,9 +111,9 @@ func (w *Writer) Outcome(r *http.Request, o middleware.Outcome) {
 		return
 	}
 	attrs := []slog.Attr{
-		slog.String("path", cut(r.URL.Path, maxLoggedPath)),
+		slog.String("path", httpapi.LogText(r.URL.Path, maxLoggedPath)),
 		slog.String("result", o.Result.String()),
-		slog.String("user", cut(o.User, maxLoggedName)),
+		slog.String("user", httpapi.LogText(o.User, maxLoggedName)),
 	}
 	if o.Err != nil {
 		attrs = append(attrs, slog.Any("reason", o.Err))
@@ -190,7 +189,7 @@ func (w *Writer) flush(period time.Duration) {
 		slog.Int("refusals", held),
 		slog.Int("failures", heldErrs),
 		slog.Duration("period", period),
-		slog.String("top_client", cut(top, maxLoggedName)),
+		slog.String("top_client", httpapi.LogText(top, maxLoggedName)),
 		slog.Int("top_client_held", topHeld),
 	}
 	level := slog.LevelInfo
@@ -208,26 +207,4 @@ func (w *Writer) Close() error {
 		<-w.stopped
 	})
 	return nil
-}
-
-// cut returns s as it goes into a log line: at most limit bytes of it (on
-// a character boundary, marked "..."), with every character outside
-// printable ASCII escaped as Go does (\u200b, \x00), so that no invisible
-// or look-alike character hides in the log. The log's handler quotes the
-// result where it needs to.
-func cut(s string, limit int) string {
-	cut := len(s) > limit
-	if cut {
-		n := limit
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		s = s[:n]
-	}
-	q := strconv.QuoteToASCII(s)
-	q = q[1 : len(q)-1]
-	if cut {
-		q += "..."
-	}
-	return q
 }
