@@ -170,8 +170,8 @@ func (c *Cache) CredsDir() string { return c.dir }
 // store that is not a directory there is no such path, and it returns an
 // error.
 func (c *Cache) UserCredFile(user string) (string, error) {
-	if checkUser(user) != nil {
-		return "", &NameError{User: user, Reason: whyUnusable(user)}
+	if err := CheckName(user); err != nil {
+		return "", err
 	}
 	if c.dir == "" {
 		return "", errors.New("cache: the store keeps no record files")
@@ -474,6 +474,7 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 // retries when another writer changed the record in between.
 func (c *Cache) swap(ctx context.Context, user string, next func(cur entry, email string) ([]byte, error)) error {
 	defer c.memo.Changed(user)
+	user = strings.Clone(user) // the store may keep it (see Store)
 	for range maxSwapTries {
 		rec, err := c.store.Read(ctx, user)
 		if err != nil {
@@ -514,8 +515,8 @@ func (c *Cache) usable(user string) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	if checkUser(user) != nil {
-		return &NameError{User: user, Reason: whyUnusable(user)}
+	if err := CheckName(user); err != nil {
+		return err
 	}
 	return nil
 }

@@ -87,16 +87,6 @@ func newDirStore(dir string, cfg config) *dirStore {
 
 func recordName(user string) string { return user + recordExt }
 
-// checkName refuses a name that cannot name a record, for callers of the
-// store other than the cache, which checks names itself: no name may
-// lead outside the directory, whoever calls.
-func checkName(user string) error {
-	if checkUser(user) != nil {
-		return &NameError{User: user, Reason: whyUnusable(user)}
-	}
-	return nil
-}
-
 // digest is the directory store's version of a record's content.
 func digest(data []byte) Version {
 	sum := sha256.Sum256(data)
@@ -119,7 +109,7 @@ func (s *dirStore) open(ctx context.Context) (*os.Root, error) {
 // rewritten through that name with no notification for this user. So is
 // one that the watches cannot take on for re-checking (see servedSet).
 func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
-	if err := checkName(user); err != nil {
+	if err := CheckName(user); err != nil {
 		return Record{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -261,7 +251,7 @@ func readRecord(root *os.Root, user string) (Record, fileStamp, error) {
 // record's name, which fails if the name exists, so the check and the
 // creation are one step whoever else creates records in the directory.
 func (s *dirStore) Create(ctx context.Context, user string, data []byte) error {
-	if err := checkName(user); err != nil {
+	if err := CheckName(user); err != nil {
 		return err
 	}
 	root, err := s.open(ctx)
@@ -301,7 +291,7 @@ func sameFile(root *os.Root, a, b string) bool {
 
 // Put implements [Store].
 func (s *dirStore) Put(ctx context.Context, user string, data []byte) error {
-	if err := checkName(user); err != nil {
+	if err := CheckName(user); err != nil {
 		return err
 	}
 	return s.locked(ctx, func(root *os.Root) error {
@@ -313,7 +303,7 @@ func (s *dirStore) Put(ctx context.Context, user string, data []byte) error {
 // that it is atomic with respect to every other CompareAndSwap, Put and
 // Remove on the directory, in any process.
 func (s *dirStore) CompareAndSwap(ctx context.Context, user string, old Version, data []byte) error {
-	if err := checkName(user); err != nil {
+	if err := CheckName(user); err != nil {
 		return err
 	}
 	return s.locked(ctx, func(root *os.Root) error {
@@ -336,7 +326,7 @@ func (s *dirStore) CompareAndSwap(ctx context.Context, user string, old Version,
 
 // Remove implements [Store].
 func (s *dirStore) Remove(ctx context.Context, user string) error {
-	if err := checkName(user); err != nil {
+	if err := CheckName(user); err != nil {
 		return err
 	}
 	return s.locked(ctx, func(root *os.Root) error {

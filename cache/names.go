@@ -49,8 +49,8 @@ func checkUser(user string) error {
 // or a name that an HTTP header cannot carry as it is. The error is a
 // *NameError saying why.
 func checkNewUser(user string) error {
-	if checkUser(user) != nil {
-		return &NameError{User: user, Reason: whyUnusable(user)}
+	if err := CheckName(user); err != nil {
+		return err
 	}
 	if i := strings.IndexFunc(user, unicode.IsSpace); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(user[i:])
@@ -95,6 +95,20 @@ func whyNotPRECIS(user string) string {
 		}
 	}
 	return "RFC 8265 refuses its mix of left-to-right and right-to-left characters"
+}
+
+// CheckName reports whether user can name a record: nil for 1 to 250
+// bytes of valid UTF-8 with no '/', '\', NUL or other control character,
+// not starting with '.'; otherwise a [*NameError], which matches
+// [ErrInvalidUser]. Names already on disk need only this; new names must
+// also pass the PRECIS rule (see [Cache.Register]). A [Store] refuses
+// every name CheckName refuses, so that none reaches its storage,
+// whoever calls it.
+func CheckName(user string) error {
+	if checkUser(user) != nil {
+		return &NameError{User: user, Reason: whyUnusable(user)}
+	}
+	return nil
 }
 
 // A NameError reports a user name that was refused and why. It matches

@@ -19,8 +19,8 @@ import (
 // parses; a store never interprets them and never sees a token. The user
 // names the cache gives a store always pass its checks (1 to 250 bytes of
 // UTF-8, no '/', '\', NUL or control character, not starting with '.');
-// since tools may call a store directly, a store should refuse any other
-// name with ErrInvalidUser rather than let it reach its storage.
+// since tools may call a store directly, a store refuses any other name
+// with [CheckName]'s error rather than let it reach its storage.
 // The cache never modifies a slice it passed to a store or got from one,
 // and the names it passes to Read are strings of their own, which a store
 // may keep.

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -24,8 +22,6 @@ const (
 	// listPage is how many keys List asks for at a time.
 	listPage = 10_000
 
-	// maxUserLen is the cache's limit on a user name's length.
-	maxUserLen = 250
 )
 
 // Store is a [cache.Store] on etcd: one key per user, prefix+user, whose
@@ -70,8 +66,8 @@ func (s *Store) Prefix() string { return s.prefix }
 // key returns the user's key, or an error if user is not a name the cache
 // would give a store: such a name never reaches etcd.
 func (s *Store) key(user string) (string, error) {
-	if !plausible(user) {
-		return "", fmt.Errorf("%w: %q", cache.ErrInvalidUser, user)
+	if err := cache.CheckName(user); err != nil {
+		return "", err
 	}
 	return s.prefix + user, nil
 }
@@ -265,17 +261,3 @@ func failed(ctx context.Context, what, user string, err error) error {
 	return fmt.Errorf("etcdstore: %s: %w", what, err)
 }
 
-// plausible reports whether user is a name the cache may give a store
-// (see [cache.Store]): 1 to 250 bytes of valid UTF-8 with no '/', '\',
-// NUL or other control character, not starting with '.'.
-func plausible(user string) bool {
-	if user == "" || len(user) > maxUserLen || user[0] == '.' || !utf8.ValidString(user) {
-		return false
-	}
-	for _, r := range user {
-		if r == '/' || r == '\\' || unicode.IsControl(r) {
-			return false
-		}
-	}
-	return true
-}

@@ -267,7 +267,7 @@ func (w *watch) onResponse(resp clientv3.WatchResponse, ok bool) {
 // or, for a key that names no user, possibly anything.
 func (w *watch) changed(key []byte) {
 	user, ok := strings.CutPrefix(string(key), w.s.prefix)
-	if ok && plausible(user) {
+	if ok && cache.CheckName(user) == nil {
 		w.feed.Changed(user)
 		return
 	}
