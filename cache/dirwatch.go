@@ -34,6 +34,7 @@ import (
 // for good. Either is logged once, with the reason.
 func (s *dirStore) Watch(feed Feed, poll time.Duration) (stop func()) {
 	w := &dirWatch{s: s, feed: feed, poll: poll, served: s.addServed()}
+	w.cache, _ = feed.(cacheFeed)
 	w.start()
 	if fs, network := s.networkFS(s.dir); network {
 		s.log.Warn("cache: credentials directory is not on a file system known to be local, where changes from other hosts raise no notification; polling", "dir", s.dir, "fs_type", fs, "poll", poll)
@@ -54,6 +55,7 @@ func (s *dirStore) Watch(feed Feed, poll time.Duration) (stop func()) {
 type dirWatch struct {
 	s       *dirStore
 	feed    Feed
+	cache   cacheFeed // feed, if it is the cache's own; else nil
 	poll    time.Duration
 	retry   *time.Timer // each poll: check the watch (healthy) or try again
 	w       *fsnotify.Watcher
@@ -69,11 +71,15 @@ type dirWatch struct {
 // per poll interval, so that the stats are spread over it.
 const sweepSteps = 10
 
-// holder is a Feed that tells whether it still caches a user's record
-// (the memo does), so that the sweep forgets the records it no longer
-// needs to check.
-type holder interface {
+// cacheFeed is what the cache's own feed (the memo) offers the directory
+// store beyond Feed: whether it still holds a user's record, so that the
+// sweep forgets the records it no longer needs to check; and a way to say
+// that the store polls by its own choice, so that the feed counts as off
+// rather than down (see Cache.Ready). Any other Feed gets neither.
+type cacheFeed interface {
+	Feed
 	holds(user string) bool
+	watchOff()
 }
 
 // start makes a watcher and watches the directory, if it can.
@@ -221,7 +227,7 @@ func (d *dirWatch) error(err error) {
 		d.s.log.Warn("cache: change notification error; polling from now on (restart to watch again)", "dir", d.s.dir, "err", err, "poll", d.poll)
 		d.w.Close()
 		d.w = nil
-		d.pollOnly()
+		d.watchOff()
 		d.lost()
 		d.gaveUp = true
 		return
@@ -240,23 +246,24 @@ func (d *dirWatch) checkEntries() error {
 		return nil
 	}
 	err := checkEntries(d.s.dir, max)
-	switch over := errors.Is(err, errTooManyEntries); {
+	over := errors.Is(err, errTooManyEntries)
+	switch {
 	case over && !d.tooMany:
 		d.s.log.Warn("cache: too many files in the credentials directory to watch; polling until there are fewer", "dir", d.s.dir, "err", err, "poll", d.poll)
-		d.pollOnly()
+		d.watchOff()
 	case !over && d.tooMany:
 		d.s.log.Info("cache: few enough files in the credentials directory to watch again", "dir", d.s.dir)
 	}
-	d.tooMany = errors.Is(err, errTooManyEntries)
+	d.tooMany = over
 	return err
 }
 
-// pollOnly tells the feed, if it is the cache's, that polling is now the
+// watchOff tells the feed, if it is the cache's, that polling is now the
 // store's choice: its change feed is off, as with WithWatch(false), not
 // down (see Cache.Ready).
-func (d *dirWatch) pollOnly() {
-	if m, ok := d.feed.(interface{ pollOnly() }); ok {
-		m.pollOnly()
+func (d *dirWatch) watchOff() {
+	if d.cache != nil {
+		d.cache.watchOff()
 	}
 }
 
@@ -315,13 +322,13 @@ func (d *dirWatch) sweep() {
 		return
 	}
 	d.batch = d.served.batch(d.batch[:0], sweepSteps)
-	held, _ := d.feed.(holder)
 	for _, r := range d.batch {
-		switch {
-		case held != nil && !held.holds(r.user) && !r.missed:
+		cached := d.cache == nil || d.cache.holds(r.user)
+		if !cached && !r.missed {
 			d.served.miss(r) // perhaps read and not yet cached: look again next time
 			continue
-		case held == nil || held.holds(r.user):
+		}
+		if cached {
 			// A user name holds no '/' and does not start with '.': the
 			// path names a file in the directory.
 			stamp, err := lstatStamp(d.s.dir + string(filepath.Separator) + recordName(r.user))

@@ -23,7 +23,8 @@ type entry struct {
 
 // memo is the in-memory cache of records and of names known to have none.
 //
-// A hit takes no lock and writes nothing that another core reads: names
+// A hit takes no lock and writes no memory that every hit writes (one hit
+// in 64 adds to one of eight striped counters, see memoStats): names
 // are spread by a keyed hash over shards, each holding two immutable
 // tables behind atomic pointers; a writer (a record read from the store,
 // a change reported) copies one shard's table under that shard's lock.
@@ -257,10 +258,10 @@ func (m *memo) add(gen uint64, e *entry) {
 	sh.users.Store(with(sh.users.Load(), h, e.user, e, &m.users, &m.stats.userEvictions))
 }
 
-var _ holder = (*memo)(nil)
+var _ cacheFeed = (*memo)(nil)
 
 // holds reports whether a record is cached for user; it implements
-// holder, for the directory store's sweep.
+// cacheFeed, for the directory store's sweep.
 func (m *memo) holds(user string) bool {
 	h, sh := m.locate(user)
 	_, ok := get(sh.users.Load(), h, user)
@@ -314,10 +315,11 @@ func (m *memo) Reporting(on bool) {
 	}
 }
 
-// pollOnly records that the store polls by its own choice from now on
-// (a directory with too many files to watch): the feed is then off, as
-// if it had never reported, rather than down, for Stats and Ready.
-func (m *memo) pollOnly() {
+// watchOff records that the store polls by its own choice from now on (a
+// directory with too many files to watch): the feed is then off, as if
+// it had never reported, rather than down, for Stats and Ready; it
+// implements cacheFeed.
+func (m *memo) watchOff() {
 	m.trusted.Store(false)
 	m.stats.lastReported.Store(0)
 }

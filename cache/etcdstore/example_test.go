@@ -23,21 +23,22 @@ func Example() {
 	}
 	defer client.Close() // after the caches: the client is the caller's
 
-	store, err := etcdstore.New(client, "/example/users/")
-	if err != nil {
-		log.Fatal(err)
+	// Each server opens a Cache on a store of its own, on one prefix;
+	// two in one process here.
+	open := func() *cache.Cache {
+		store, err := etcdstore.New(client, "/example/users/")
+		if err != nil {
+			log.Fatal(err)
+		}
+		c, err := cache.Open(store)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return c
 	}
-	// Each server opens a Cache on a store of its own; two in one
-	// process here.
-	one, err := cache.Open(store)
-	if err != nil {
-		log.Fatal(err)
-	}
+	one := open()
 	defer one.Close()
-	two, err := cache.Open(store)
-	if err != nil {
-		log.Fatal(err)
-	}
+	two := open()
 	defer two.Close()
 
 	token, err := one.Register("alice", "alice@example.org")
