@@ -79,6 +79,19 @@ func decodeRecord(user string, data []byte, email *string) (entry, error) {
 	return entry{user: user, hash: sum}, nil
 }
 
+// CheckRecord returns nil if data is a record the cache reads as user's
+// (see the package documentation for the format), or an error that says
+// why not. A tool that copies records between stores checks them so,
+// since a record the cache cannot read fails every verification of its
+// user.
+func CheckRecord(user string, data []byte) error {
+	if err := CheckName(user); err != nil {
+		return err
+	}
+	_, err := decodeRecord(user, data, nil)
+	return err
+}
+
 // decodeRecordJSON reads a record with encoding/json.
 func decodeRecordJSON(data []byte) (name, email, hashHex string, err error) {
 	var fields map[string]json.RawMessage

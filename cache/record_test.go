@@ -73,3 +73,11 @@ func TestDecodeRecord(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckRecord(t *testing.T) {
+	good := []byte(`{"email":"a@b.org","hashed_token":"` + ffHash + `","user":"alice"}`)
+	assert.NoError(t, CheckRecord("alice", good))
+	assert.ErrorIs(t, CheckRecord("bob", good), ErrNotRegistered, "a record naming another user")
+	assert.ErrorIs(t, CheckRecord("alice", []byte(`{"hashed_token":"`+ffHash+`","user":"alice"}`)), errBadRecord, "no email")
+	assert.ErrorIs(t, CheckRecord("../alice", good), ErrInvalidUser)
+}

@@ -155,8 +155,9 @@ func copyRecord(ctx context.Context, src, dst cache.Store, user, to string) resu
 }
 
 // checkRecord returns an error if data is not a record the cache would
-// read as user's: JSON whose "user" is user and whose "hashed_token" is 64
-// hex digits.
+// read as user's (cache.CheckRecord), saying why in plain words for the
+// common faults: JSON whose "user" is not user, or whose "hashed_token"
+// is not 64 hex digits.
 func checkRecord(user string, data []byte) error {
 	var r struct {
 		User        *string `json:"user"`
@@ -173,5 +174,5 @@ func checkRecord(user string, data []byte) error {
 	if _, err := hex.DecodeString(*r.HashedToken); err != nil {
 		return errors.New(`the record's "hashed_token" is not 64 hex digits`)
 	}
-	return nil
+	return cache.CheckRecord(user, data)
 }

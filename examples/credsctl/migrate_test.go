@@ -107,6 +107,8 @@ func TestCredsctlImportRefusesInvalidRecords(t *testing.T) {
 		"bob.json":   `{"email":"b@example.org",` + hash + `,"user":"eve"}`,
 		"carol.json": `{"email":"c@example.org","hashed_token":"ff","user":"carol"}`,
 		"dave.json":  "{\"email\":\"d@example.org\",\n " + hash + ",\"user\":\"dave\"}\n",
+		"erin.json":  `{` + hash + `,"user":"erin"}`,
+		"fred.json":  `{"email":"f@example.org",` + hash + `,"USER":"fred"}`,
 	} {
 		require.NoError(t, writeFile(filepath.Join(dir, name), []byte(data)))
 	}
@@ -117,7 +119,9 @@ func TestCredsctlImportRefusesInvalidRecords(t *testing.T) {
 	assert.Contains(t, r.Stderr, `credsctl: not copied: "bob": the record's "user" is not this user`)
 	assert.Contains(t, r.Stderr, `credsctl: not copied: "carol": the record's "hashed_token" is not 64 hex digits`)
 	assert.Contains(t, r.Stderr, `credsctl: not copied: "junk": the record is not valid JSON`)
-	assert.Contains(t, r.Stderr, "2 copied, 0 identical (there already), 3 refused, 0 skipped.\n")
+	assert.Contains(t, r.Stderr, `credsctl: not copied: "erin": cache: unusable record for "erin": "email" missing or not a string`, "a record the cache cannot read")
+	assert.Contains(t, r.Stderr, `credsctl: not copied: "fred": `, "a key the cache does not read")
+	assert.Contains(t, r.Stderr, "2 copied, 0 identical (there already), 5 refused, 0 skipped.\n")
 
 	// A key below the prefix that names no user stays in etcd.
 	store := e.store(t)
