@@ -134,14 +134,13 @@ func (c *Checker) Strip(h http.Header) {
 //     verifier's error: verification could not complete, and a verifier
 //     that claims success together with an error is not believed.
 //
-// It does not allocate beyond what the verifier does, except for a
-// verification that could not complete.
+// It does not allocate beyond what the verifier does, except to decode a
+// Basic header and for a verification that could not complete.
 func (c *Checker) Check(ctx context.Context, h http.Header) Verdict {
 	user, nUser := first(h, c.userKey)
 	token, nToken := first(h, c.tokenKey)
 	delete(h, c.tokenKey)
 	var v Verdict
-	hint := noHint
 	if c.basic {
 		bUser, bToken, found, ok := takeBasic(h)
 		switch {
@@ -156,11 +155,7 @@ func (c *Checker) Check(ctx context.Context, h http.Header) Verdict {
 				return v
 			}
 			user, token, nUser, nToken = bUser, bToken, 1, 1
-		case !found && len(h[authorization]) > 0:
-			hint = notBasicAuth
 		}
-	} else if len(h[authorization]) > 0 {
-		hint = basicOff
 	}
 	v.User = user
 	switch {
@@ -168,7 +163,7 @@ func (c *Checker) Check(ctx context.Context, h http.Header) Verdict {
 		v.Result, v.Err = Rejected, c.reasons.repeated
 		return v
 	case user == "" || token == "":
-		v.Result, v.Err = Missing, c.reasons.missing[presenceOf(user, nUser)][presenceOf(token, nToken)][hint]
+		v.Result, v.Err = Missing, c.reasons.missing[presenceOf(user, nUser)][presenceOf(token, nToken)][c.hint(h)]
 		return v
 	}
 	ok, err := c.verify(ctx, user, token)
@@ -182,6 +177,19 @@ func (c *Checker) Check(ctx context.Context, h http.Header) Verdict {
 		}
 	}
 	return v
+}
+
+// hint says, for missing credentials, whether an Authorization header
+// came that the Checker did not read: with the Basic fallback on, one
+// that is not Basic (a Basic one was read, and removed); with it off, any.
+func (c *Checker) hint(h http.Header) authHint {
+	switch {
+	case len(h[authorization]) == 0:
+		return noHint
+	case c.basic:
+		return notBasicAuth
+	}
+	return basicOff
 }
 
 // classify maps a verifier's answer to a result and its cause.
