@@ -14,7 +14,6 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/fixiecreds/fixiecreds/cache"
-	"github.com/fixiecreds/fixiecreds/cache/etcdstore"
 	"github.com/fixiecreds/fixiecreds/examples/internal/embedetcd"
 	"github.com/fixiecreds/fixiecreds/examples/internal/etcdconn"
 	"github.com/fixiecreds/fixiecreds/examples/internal/routes"
@@ -24,7 +23,6 @@ import (
 // appServer is one app server of the cluster: what would run on a host of
 // its own, with its own etcd client, cache and listener.
 type appServer struct {
-	n      int // 1, 2, …
 	log    *slog.Logger
 	client *clientv3.Client
 	creds  *cache.Cache
@@ -113,16 +111,11 @@ func runCluster(ctx context.Context, log *slog.Logger, c config, stdout io.Write
 // on addr.
 func startServer(n int, addr, endpoint, prefix string, log *slog.Logger) (*appServer, error) {
 	log = log.With("server", n)
-	client, err := etcdconn.NewClient([]string{endpoint}, log)
+	client, store, err := (&etcdconn.Flags{Endpoints: endpoint, Prefix: prefix}).Open(log)
 	if err != nil {
 		return nil, err
 	}
-	s := &appServer{n: n, log: log, client: client}
-	store, err := etcdstore.New(client, prefix)
-	if err != nil {
-		s.close()
-		return nil, err
-	}
+	s := &appServer{log: log, client: client}
 	if s.creds, err = cache.Open(store, cache.WithLogger(log)); err != nil {
 		s.close()
 		return nil, err
