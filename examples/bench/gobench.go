@@ -13,14 +13,13 @@ import (
 // goRun is one go test invocation of benchmarks, and the benchstat views
 // of its output that the README shows.
 type goRun struct {
-	name      string   // names the raw output file
-	title     string   // heads its tables
-	pkg       string   // relative to the repository root
-	bench     string   // -bench pattern
-	benchtime string   // -benchtime, if not the default
-	count     int      // runs, if not config.count
-	views     []view   // benchstat views; none: one plain table
-	args      []string // more go test flags
+	name      string // names the raw output file
+	title     string // heads its tables
+	pkg       string // relative to the repository root
+	bench     string // -bench pattern
+	benchtime string // -benchtime, if not the default
+	count     int    // runs, if not config.count
+	views     []view // benchstat views; none: one plain table
 }
 
 // view is one benchstat invocation: the README's claim it checks and
@@ -91,7 +90,7 @@ func goBenchmarks(cfg config, w io.Writer) error {
 		if r.benchtime != "" {
 			args = append(args, "-benchtime", r.benchtime)
 		}
-		args = append(append(args, r.args...), r.pkg)
+		args = append(args, r.pkg)
 		fmt.Fprintf(w, "\n## %s\n\n    go %s\n", r.title, shellJoin(args))
 		if err := goTest(cfg, args, raw); err != nil {
 			return fmt.Errorf("%s: %w", r.name, err)

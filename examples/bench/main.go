@@ -6,7 +6,7 @@
 //
 // Run it from anywhere in the repository, on an otherwise idle machine:
 //
-//	go run ./examples/bench                  # everything, about 15 minutes
+//	go run ./examples/bench                  # everything, about 20 minutes
 //	go run ./examples/bench -wrk=false       # Go benchmarks only
 //	go run ./examples/bench -go=false -rounds 2 -duration 3s
 //
@@ -33,8 +33,8 @@ func main() {
 	flag.BoolVar(&cfg.goBench, "go", true, "run the Go benchmarks")
 	flag.BoolVar(&cfg.wrk, "wrk", true, "load the example servers with wrk, if it is installed")
 	flag.IntVar(&cfg.count, "count", 10, "runs of each Go benchmark, for benchstat")
-	flag.IntVar(&cfg.rounds, "rounds", 5, "interleaved wrk rounds over every target")
-	flag.DurationVar(&cfg.duration, "duration", 5*time.Second, "length of each wrk run")
+	flag.IntVar(&cfg.rounds, "rounds", 8, "interleaved wrk rounds over every target")
+	flag.DurationVar(&cfg.duration, "duration", 6*time.Second, "length of each wrk run")
 	flag.IntVar(&cfg.conns, "c", 32, "wrk connections")
 	flag.StringVar(&cfg.out, "out", "", "`directory` for the raw outputs (default a new temporary one)")
 	flag.Parse()

@@ -23,17 +23,15 @@ var listening = regexp.MustCompile(`listening addr=(\S+)`)
 
 // server is an example server running for the rounds.
 type server struct {
-	name string
 	base string // http://host:port
 	cmd  *exec.Cmd
 }
 
 // target is one URL loaded with wrk.
 type target struct {
-	name   string
-	url    string
-	args   []string // headers, or a script for a POST
-	server string
+	name string
+	url  string
+	args []string // headers, or a script for a POST
 }
 
 // wrkRounds starts the example servers and the peer, and loads each
@@ -82,25 +80,25 @@ func wrkRounds(cfg config, w io.Writer) error {
 		return err
 	}
 	targets := []target{
-		{"net/http /healthz", nethttp.base + "/healthz", nil, "server"},
-		{"net/http /hello", nethttp.base + "/hello", auth, "server"},
-		{"net/http POST /creds/verify", nethttp.base + "/creds/verify", []string{"-s", script}, "server"},
-		{"echo /healthz", echo.base + "/healthz", nil, "echo"},
-		{"echo /hello", echo.base + "/hello", auth, "echo"},
-		{"peer /hello", peer.base + "/hello", auth, "peer"},
-		{"echo peer /hello", echoPeer.base + "/hello", auth, "echo-peer"},
+		{"net/http /healthz", nethttp.base + "/healthz", nil},
+		{"net/http /hello", nethttp.base + "/hello", auth},
+		{"net/http POST /creds/verify", nethttp.base + "/creds/verify", []string{"-s", script}},
+		{"echo /healthz", echo.base + "/healthz", nil},
+		{"echo /hello", echo.base + "/hello", auth},
+		{"peer /hello", peer.base + "/hello", auth},
+		{"echo peer /hello", echoPeer.base + "/hello", auth},
 	}
 	fmt.Fprintf(w, "\n## Load: wrk -t2 -c%d -d%v, %d interleaved rounds\n\n", cfg.conns, cfg.duration, cfg.rounds)
 	rates := make([][]float64, len(targets)) // per target, per round
 	for round := range cfg.rounds {
 		for i := range targets {
-			t := targets[(i+round)%len(targets)]
+			k := (i + round) % len(targets)
+			t := targets[k]
 			rate, err := runWrk(cfg, t)
 			if err != nil {
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
-			idx := slices.IndexFunc(targets, func(x target) bool { return x.name == t.name })
-			rates[idx] = append(rates[idx], rate)
+			rates[k] = append(rates[k], rate)
 			fmt.Fprintf(os.Stderr, "round %d: %-28s %8.0f req/s\n", round+1, t.name, rate)
 		}
 	}
@@ -111,22 +109,22 @@ func wrkRounds(cfg config, w io.Writer) error {
 	}
 	fmt.Fprintln(w, "\n| ratio (median of the rounds' ratios) | value | goal |")
 	fmt.Fprintln(w, "|---|---|---|")
-	for _, r := range []struct {
-		name     string
-		num, den int
-		goal     string
-	}{
-		{"net/http /hello ÷ /healthz", 1, 0, "≥ 0.95"},
-		{"echo /hello ÷ /healthz", 4, 3, "≥ 0.95"},
-		{"net/http /hello ÷ peer /hello", 1, 5, "≥ 0.97"},
-		{"echo /hello ÷ echo peer /hello", 4, 6, "≥ 0.97"},
-		{"net/http POST /creds/verify ÷ /healthz", 2, 0, "≥ 0.8"},
+	byName := func(name string) []float64 {
+		return rates[slices.IndexFunc(targets, func(t target) bool { return t.name == name })]
+	}
+	for _, r := range []struct{ num, den, goal string }{
+		{"net/http /hello", "net/http /healthz", "≥ 0.95"},
+		{"echo /hello", "echo /healthz", "≥ 0.95"},
+		{"net/http /hello", "peer /hello", "≥ 0.97"},
+		{"echo /hello", "echo peer /hello", "≥ 0.97"},
+		{"net/http POST /creds/verify", "net/http /healthz", "≥ 0.8"},
 	} {
+		num, den := byName(r.num), byName(r.den)
 		var ratios []float64
-		for k := range rates[r.num] {
-			ratios = append(ratios, rates[r.num][k]/rates[r.den][k])
+		for k := range num {
+			ratios = append(ratios, num[k]/den[k])
 		}
-		fmt.Fprintf(w, "| %s | %.3f | %s |\n", r.name, median(ratios), r.goal)
+		fmt.Fprintf(w, "| %s ÷ %s | %.3f | %s |\n", r.num, r.den, median(ratios), r.goal)
 	}
 	return nil
 }
@@ -177,7 +175,7 @@ func startServer(cfg config, name, bin string, args ...string) (*server, error) 
 	}()
 	select {
 	case addr := <-found:
-		return &server{name: name, base: "http://" + addr, cmd: cmd}, nil
+		return &server{base: "http://" + addr, cmd: cmd}, nil
 	case <-time.After(30 * time.Second):
 		_ = cmd.Process.Kill()
 		return nil, fmt.Errorf("%s did not start listening; see %s", name, logPath)
