@@ -172,14 +172,23 @@ func (s *dirStore) readHeld(user string) (rec Record, stamp fileStamp, handled b
 	switch {
 	case !handled:
 		return Record{}, fileStamp{}, false, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return Record{}, fileStamp{}, true, ErrNotRegistered
-	case err == errNotRegular || err == errTooLarge:
-		return Record{}, fileStamp{}, true, fmt.Errorf("%w for %q: %w", errBadRecord, user, err)
 	case err != nil:
-		return Record{}, fileStamp{}, true, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fileStamp{}, true, readError(user, err)
 	}
 	return Record{Data: data, Version: digest(data), PollOnly: stamp.nlink > 1}, stamp, true, nil
+}
+
+// readError says what an error reading user's record file means:
+// ErrNotRegistered for no such file, an unusable record for a file that
+// is not one to read, and a failed read otherwise.
+func readError(user string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return ErrNotRegistered
+	case err == errNotRegular || err == errTooLarge:
+		return fmt.Errorf("%w for %q: %w", errBadRecord, user, err)
+	}
+	return fmt.Errorf("cache: reading record of %q: %w", user, err)
 }
 
 // hold keeps the directory watched open for readHeld, if the path still
@@ -218,19 +227,16 @@ func (s *dirStore) release() {
 func readRecord(root *os.Root, user string) (Record, fileStamp, error) {
 	name := recordName(user)
 	f, err := root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return Record{}, fileStamp{}, ErrNotRegistered
-	}
 	if err != nil {
-		return Record{}, fileStamp{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fileStamp{}, readError(user, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return Record{}, fileStamp{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
+		return Record{}, fileStamp{}, readError(user, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Record{}, fileStamp{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, errNotRegular)
+		return Record{}, fileStamp{}, readError(user, errNotRegular)
 	}
 	stamp := stampOf(fi)
 	pollOnly := stamp.nlink > 1
@@ -238,11 +244,11 @@ func readRecord(root *os.Root, user string) (Record, fileStamp, error) {
 		pollOnly = true
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
-	if err != nil {
-		return Record{}, fileStamp{}, fmt.Errorf("cache: reading record of %q: %w", user, err)
+	if err == nil && len(data) > maxRecordSize {
+		err = errTooLarge
 	}
-	if len(data) > maxRecordSize {
-		return Record{}, fileStamp{}, fmt.Errorf("%w for %q: %w", errBadRecord, user, errTooLarge)
+	if err != nil {
+		return Record{}, fileStamp{}, readError(user, err)
 	}
 	return Record{Data: data, Version: digest(data), PollOnly: pollOnly}, stamp, nil
 }
