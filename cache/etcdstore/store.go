@@ -21,7 +21,6 @@ const (
 
 	// listPage is how many keys List asks for at a time.
 	listPage = 10_000
-
 )
 
 // Store is a [cache.Store] on etcd: one key per user, prefix+user, whose
@@ -260,4 +259,3 @@ func failed(ctx context.Context, what, user string, err error) error {
 	}
 	return fmt.Errorf("etcdstore: %s: %w", what, err)
 }
-
