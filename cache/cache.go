@@ -131,12 +131,12 @@ func open(s Store, cfg config) *Cache {
 		nbytes: cfg.nbytes,
 		log:    cfg.log,
 		store:  s,
-		memo:   newMemo(cfg.maxEntries, min(cfg.maxEntries, maxUnknownNames), cfg.poll, cfg.clock),
+		memo:   newMemo(cfg.maxEntries, min(cfg.maxEntries, maxUnknownNames), cfg.timing(), cfg.clock),
 		grace:  cfg.grace,
 		rand:   cfg.rand,
 	}
 	if cfg.watch {
-		c.stopWatch = s.Watch(c.memo, cfg.poll)
+		c.stopWatch = s.Watch(c.memo, cfg.timing())
 	}
 	return c
 }

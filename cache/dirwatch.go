@@ -32,8 +32,9 @@ import (
 // watchPolicy bounds the files of a directory watched, checked at each
 // attempt and each poll interval, and a watch error makes the store poll
 // for good. Either is logged once, with the reason.
-func (s *dirStore) Watch(feed Feed, poll time.Duration) (stop func()) {
-	w := &dirWatch{s: s, feed: feed, poll: poll, served: s.addServed()}
+func (s *dirStore) Watch(feed Feed, timing FeedTiming) (stop func()) {
+	poll := timing.Poll
+	w := &dirWatch{s: s, feed: feed, poll: poll, window: timing.Window, served: s.addServed()}
 	w.cache, _ = feed.(cacheFeed)
 	w.start()
 	if fs, network := s.networkFS(s.dir); network {
@@ -57,8 +58,11 @@ type dirWatch struct {
 	feed    Feed
 	cache   cacheFeed // feed, if it is the cache's own; else nil
 	poll    time.Duration
+	window  time.Duration
 	retry   *time.Timer // each poll: check the watch (healthy) or try again
 	w       *fsnotify.Watcher
+	mark    *marker // proves the watch caught up; nil until made for w
+	noMark  bool    // a marker could not be made, and that was logged
 	watched os.FileInfo // what the path named when the watch was added
 	healthy bool
 	tooMany bool           // the directory was last found past the policy's maxEntries
@@ -91,6 +95,38 @@ func (d *dirWatch) start() {
 	}
 	d.w = w
 	d.add()
+	d.confirm()
+}
+
+// confirm asks the watcher, while it watches the directory, for proof that
+// it has delivered every change made until now, by a write to the
+// marker; its event tells the feed that it caught up (see marker).
+func (d *dirWatch) confirm() {
+	if !d.healthy || d.w == nil {
+		return
+	}
+	if d.mark == nil {
+		m, err := newMarker(d.w)
+		if err != nil {
+			if !d.noMark {
+				d.noMark = true
+				d.s.log.Warn("cache: cannot confirm that change notifications are caught up; cached records are read again once older than the trust window", "dir", d.s.dir, "err", err, "window", d.window)
+			}
+			return
+		}
+		d.mark = m
+	}
+	if !d.mark.send(d.poll) {
+		d.dropMark()
+	}
+}
+
+// dropMark gives up the marker, if any; confirm makes a new one.
+func (d *dirWatch) dropMark() {
+	if d.mark != nil {
+		d.mark.close(d.w)
+		d.mark = nil
+	}
 }
 
 // errReplaced: the path named one directory before the watch was added
@@ -159,8 +195,11 @@ func (d *dirWatch) loop(done, exited chan struct{}) {
 	defer d.retry.Stop()
 	sweep := time.NewTicker(max(d.poll/sweepSteps, time.Millisecond))
 	defer sweep.Stop()
+	confirm := time.NewTicker(max(d.window/4, time.Millisecond))
+	defer confirm.Stop()
 	defer func() {
 		d.setHealthy(false)
+		d.dropMark()
 		if d.w != nil {
 			d.w.Close()
 		}
@@ -191,6 +230,8 @@ func (d *dirWatch) loop(done, exited chan struct{}) {
 		case <-d.retry.C:
 			d.retry.Reset(d.poll)
 			d.check()
+		case <-confirm.C:
+			d.confirm()
 		case <-sweep.C:
 			d.sweep()
 		case <-d.s.sweepNow:
@@ -201,6 +242,12 @@ func (d *dirWatch) loop(done, exited chan struct{}) {
 
 // event handles one fsnotify event.
 func (d *dirWatch) event(ev fsnotify.Event) {
+	if d.mark != nil && ev.Name == d.mark.name {
+		if sent, ok := d.mark.arrived(ev); ok && d.healthy {
+			d.feed.CaughtUp(sent)
+		}
+		return
+	}
 	if ev.Name == d.s.dir && ev.Op&(fsnotify.Remove|fsnotify.Rename) != 0 {
 		// The watch went with the directory; until one is back, the
 		// cache checks the disk.
@@ -225,6 +272,7 @@ func (d *dirWatch) error(err error) {
 		// Watching again would open a descriptor for every file anew,
 		// and most likely fail the same way.
 		d.s.log.Warn("cache: change notification error; polling from now on (restart to watch again)", "dir", d.s.dir, "err", err, "poll", d.poll)
+		d.dropMark()
 		d.w.Close()
 		d.w = nil
 		d.watchOff()
@@ -269,6 +317,7 @@ func (d *dirWatch) watchOff() {
 
 // closed handles the watcher's channels closing under it.
 func (d *dirWatch) closed() {
+	d.dropMark()
 	d.w = nil
 	d.lost()
 }

@@ -3,6 +3,7 @@ package cache
 import (
 	"crypto/sha256"
 	"hash/maphash"
+	"math"
 	"math/bits"
 	"math/rand/v2"
 	"slices"
@@ -35,20 +36,23 @@ type entry struct {
 //
 // Each kind of entry has its own bound, so that a flood of unknown names
 // never evicts a registered user; past it, a random entry of the shard
-// written makes room. While the store's feed reports changes, lookups
-// read no clock.
+// written makes room. A lookup reads the monotonic clock once, to tell
+// whether what it found may be trusted (see memo.fresh).
 type memo struct {
-	poll  time.Duration
-	clock func() time.Duration // monotonic; see memo.now
+	poll   time.Duration
+	window time.Duration        // see WithTrustWindow
+	clock  func() time.Duration // monotonic; see memo.now
 	seed  maphash.Seed
 	mask  uint64 // len(shards)-1
 	// shards are padded to a cache line each, so that a writer locking
 	// one does not slow readers of its neighbours.
 	shards []memoShard
 
-	// trusted is set while the store's feed reports changes: entries are
-	// then valid until dropped. Otherwise an entry is valid for poll.
-	trusted atomic.Bool
+	// trusted is set while the store's feed reports changes; caughtUp
+	// is then the memo clock of the latest moment before which the feed
+	// is known to have reported every change (see memo.fresh).
+	trusted  atomic.Bool
+	caughtUp atomic.Int64
 
 	users, unknown sizeBound
 	stats          memoStats
@@ -184,15 +188,16 @@ func (b *sizeBound) reserve() bool {
 }
 
 // newMemo returns an empty memo. clock, if not nil, replaces the monotonic
-// clock that tells whether an entry is older than poll.
-func newMemo(maxUsers, maxUnknown int, poll time.Duration, clock func() time.Duration) *memo {
+// clock that tells whether an entry is older than poll or window.
+func newMemo(maxUsers, maxUnknown int, t FeedTiming, clock func() time.Duration) *memo {
 	if clock == nil {
 		start := time.Now()
 		clock = func() time.Duration { return time.Since(start) }
 	}
 	n := min(maxShards, 1<<bits.Len(uint((maxUsers-1)/shardTarget)))
-	return &memo{
-		poll:    poll,
+	m := &memo{
+		poll:    t.Poll,
+		window:  t.Window,
 		clock:   clock,
 		seed:    maphash.MakeSeed(),
 		mask:    uint64(n - 1),
@@ -200,6 +205,8 @@ func newMemo(maxUsers, maxUnknown int, poll time.Duration, clock func() time.Dur
 		users:   sizeBound{max: int64(maxUsers)},
 		unknown: sizeBound{max: int64(maxUnknown)},
 	}
+	m.caughtUp.Store(math.MinInt64)
+	return m
 }
 
 // locate returns name's hash and shard.
@@ -211,11 +218,18 @@ func (m *memo) locate(name string) (uint64, *memoShard) {
 // now reads the memo clock, in nanoseconds.
 func (m *memo) now() int64 { return int64(m.clock()) }
 
-// fresh reports whether something cached at read may still be used: while
-// the store reports changes, until it is dropped, unless it is pollOnly;
-// otherwise for poll.
+// fresh reports whether something cached at read may still be used.
+// While the store reports changes, it may for window after the later of
+// read and the moment the feed last caught up: trust rests on proof that
+// every change up to a recent moment has been seen, never on the absence
+// of news, which a paused process or a starved watch would also show.
+// Otherwise, or if pollOnly, it may for poll after read.
 func (m *memo) fresh(read int64, pollOnly bool) bool {
-	return !pollOnly && m.trusted.Load() || m.now()-read < int64(m.poll)
+	now := m.now()
+	if pollOnly || !m.trusted.Load() {
+		return now-read < int64(m.poll)
+	}
+	return now-max(read, m.caughtUp.Load()) < int64(m.window)
 }
 
 // lookup returns the cached entry for user, or absent when the user is
@@ -307,11 +321,27 @@ func (m *memo) ChangedAll() {
 	}
 }
 
-// Reporting implements [Feed]: while on, entries are trusted until
-// dropped.
+// Reporting implements [Feed]: while on, entries are trusted as long as
+// the feed keeps catching up (see memo.fresh). A proof given before the
+// feed stopped reporting proves nothing after it.
 func (m *memo) Reporting(on bool) {
+	if !on {
+		m.caughtUp.Store(math.MinInt64)
+	}
 	if m.trusted.Swap(on) || on {
 		m.stats.lastReported.Store(time.Now().UnixNano())
+	}
+}
+
+// CaughtUp implements [Feed]. t is placed on the memo clock by its
+// distance from now, so that a test clock and the real one agree.
+func (m *memo) CaughtUp(t time.Time) {
+	at := m.now() - int64(time.Since(t))
+	for {
+		old := m.caughtUp.Load()
+		if at <= old || m.caughtUp.CompareAndSwap(old, at) {
+			return
+		}
 	}
 }
 
@@ -321,6 +351,7 @@ func (m *memo) Reporting(on bool) {
 // implements cacheFeed.
 func (m *memo) watchOff() {
 	m.trusted.Store(false)
+	m.caughtUp.Store(math.MinInt64)
 	m.stats.lastReported.Store(0)
 }
 

@@ -147,7 +147,7 @@ func (m *memo) setRead(user string, read int64) {
 // stay sorted, bounds hold, and a lookup finds exactly what was added
 // and not dropped since.
 func TestMemoTables(t *testing.T) {
-	m := newMemo(64, 16, time.Hour, nil)
+	m := newMemo(64, 16, FeedTiming{Poll: time.Hour, Window: time.Hour}, nil)
 	m.Reporting(true)
 	model := map[string]bool{} // name → registered (true) or unknown (false)
 	r := newTestRand(7)

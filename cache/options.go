@@ -15,6 +15,7 @@ import (
 
 const (
 	defaultPoll       = time.Second
+	defaultWindow     = 100 * time.Millisecond
 	defaultMaxEntries = 100_000
 	// maxUnknownNames bounds the names cached as having no record.
 	maxUnknownNames = 10_000
@@ -29,6 +30,7 @@ type config struct {
 	log        *slog.Logger
 	watch      bool
 	poll       time.Duration
+	window     time.Duration // 0: min(defaultWindow, poll)
 	maxEntries int
 	grace      time.Duration
 
@@ -115,6 +117,34 @@ func WithPollInterval(d time.Duration) Option {
 		c.poll = d
 		return nil
 	}
+}
+
+// WithTrustWindow sets how long a cached record is trusted past the last
+// moment at which the store's change feed was known to have delivered
+// every change; the default is 100 ms, and never more than the poll
+// interval. A process that was paused (a stopped process, a frozen VM or
+// container) or whose watching fell behind answers nothing from memory,
+// once the window has passed, until its feed has caught up again or the
+// record has been read again. A shorter window costs the store more
+// confirmations (the directory's, an event every window/4; etcd's, a
+// read); a longer one lets an answer rest on older data after a pause.
+func WithTrustWindow(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("cache: trust window %v is not positive", d)
+		}
+		c.window = d
+		return nil
+	}
+}
+
+// timing returns the feed timing the options set.
+func (c config) timing() FeedTiming {
+	w := c.window
+	if w == 0 {
+		w = defaultWindow
+	}
+	return FeedTiming{Poll: c.poll, Window: min(w, c.poll)}
 }
 
 // WithMaxEntries bounds how many registered users are kept in memory; the

@@ -89,17 +89,40 @@ type Store interface {
 	// some moment after the feed last stopped reporting (after Watch was
 	// called, at first) has been reported before it, if need be by
 	// ChangedAll. Until then, and after Reporting(false), the cache trusts
-	// an entry for at most the poll interval. A store must call
-	// Reporting(false) no later than poll after the moment from which a
-	// change may go unreported (a connection that went silent must be
-	// noticed within poll), and should try to report again at least once
-	// per poll. Reporting a change twice is harmless.
+	// an entry for at most timing.Poll. A store must call
+	// Reporting(false) no later than timing.Poll after the moment from
+	// which a change may go unreported (a connection that went silent must
+	// be noticed within it), and should try to report again at least once
+	// per timing.Poll. Reporting a change twice is harmless.
+	//
+	// Reporting is a promise about the future; [Feed.CaughtUp] is proof
+	// about the past, and only proof earns trust: while reporting, the
+	// cache answers from an entry only within timing.Window of the later
+	// of the moment it read the entry and the last time passed to
+	// CaughtUp. So that a process that was paused, or whose watching
+	// goroutine was starved, never answers from entries whose changes
+	// are still on their way, a store confirms, while reporting, about
+	// every timing.Window/4, each time with proof from the source of its
+	// changes (an event that the source delivers after every earlier one,
+	// a revision read in a linearizable way and then seen in the feed),
+	// never from its own clock alone.
 	//
 	// Watch returns promptly: it may make a first attempt before it
 	// returns (the directory store does, so that a cache on a healthy
 	// directory reports from the start) but must not wait on a store that
 	// is out of reach. The cache calls stop once.
-	Watch(feed Feed, poll time.Duration) (stop func())
+	Watch(feed Feed, timing FeedTiming) (stop func())
+}
+
+// FeedTiming tells a [Store] how fresh the cache needs its change feed.
+type FeedTiming struct {
+	// Poll is how long an entry is trusted while the feed is not
+	// reporting (see WithPollInterval).
+	Poll time.Duration
+
+	// Window is how long after the feed last caught up an entry is
+	// trusted while it reports (see WithTrustWindow); at most Poll.
+	Window time.Duration
 }
 
 // A Version identifies one content of a user's record in a [Store]. The
@@ -135,4 +158,10 @@ type Feed interface {
 	// Reporting tells whether changes are being reported from now on
 	// (see [Store.Watch] for what true promises).
 	Reporting(on bool)
+
+	// CaughtUp reports that every change made before t has been
+	// reported; t is a time taken with [time.Now] before the store
+	// asked for the proof (see [Store.Watch]), and its monotonic reading
+	// is what counts. It means nothing while the feed is not reporting.
+	CaughtUp(t time.Time)
 }

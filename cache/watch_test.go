@@ -268,6 +268,7 @@ type fakeFeed struct {
 func (f *fakeFeed) Changed(user string) { f.changedUsers = append(f.changedUsers, user) }
 func (f *fakeFeed) ChangedAll()         { f.all++ }
 func (f *fakeFeed) Reporting(on bool)   { f.on = append(f.on, on) }
+func (f *fakeFeed) CaughtUp(time.Time)  {}
 
 func TestWatchDispatch(t *testing.T) {
 	t.Parallel()

@@ -28,6 +28,10 @@ type Harness struct {
 	// Optional. Default 200 ms.
 	Poll time.Duration
 
+	// Window is the trust window given to Watch. Optional. Default
+	// Poll/4.
+	Window time.Duration
+
 	// Disrupt, if not nil, cuts s's change feed off from its source (a
 	// directory moved away, a connection cut) and returns a function
 	// that ends the disruption. Run then checks that the feed stops
@@ -45,13 +49,17 @@ const deadline = 15 * time.Second
 // [cache.Store]: reads, atomic creation under a race across handles,
 // compare-and-swap conflicts and races, Put, Remove, List, contexts that
 // have ended, and a change feed that reports every change made through
-// another handle, reports loss, and makes no call once stopped. Each
+// another handle, proves it caught up only after reporting what came
+// before, reports loss, and makes no call once stopped. Each
 // check is a subtest on new, empty storage.
 func Run(t *testing.T, h Harness) {
 	t.Helper()
 	require.NotNil(t, h.Open, "Harness.Open")
 	if h.Poll <= 0 {
 		h.Poll = 200 * time.Millisecond
+	}
+	if h.Window <= 0 {
+		h.Window = h.Poll / 4
 	}
 	tests := []struct {
 		name string
@@ -69,6 +77,7 @@ func Run(t *testing.T, h Harness) {
 		{"EndedContext", testEndedContext},
 		{"InvalidNames", testInvalidNames},
 		{"Feed", testFeed},
+		{"CaughtUp", testCaughtUp},
 		{"FeedStop", testFeedStop},
 		{"FeedLoss", testFeedLoss},
 	}
@@ -309,7 +318,7 @@ func testInvalidNames(t *testing.T, h Harness) {
 func testFeed(t *testing.T, h Harness) {
 	s, another := h.Open(t)
 	other := another()
-	f := watch(t, s, h.Poll)
+	f := watch(t, s, h)
 	f.waitReporting(t, true)
 
 	swap := func(user string, data []byte) error {
@@ -337,18 +346,46 @@ func testFeed(t *testing.T, h Harness) {
 	}
 }
 
+// testCaughtUp: while reporting, the feed keeps proving that it caught
+// up, and never claims to have caught up past a change made through
+// another handle before reporting that change.
+func testCaughtUp(t *testing.T, h Harness) {
+	s, another := h.Open(t)
+	other := another()
+	f := watch(t, s, h)
+	f.waitReporting(t, true)
+	for i := range 20 {
+		user := fmt.Sprintf("user%d", i)
+		mark := f.mark()
+		require.NoError(t, other.Create(bg(), user, record(user, 1)))
+		made := time.Now()
+		at := f.waitFor(t, "a CaughtUp past a change", func(calls []feedCall) int {
+			for j := mark; j < len(calls); j++ {
+				if calls[j].kind == "caughtup" && calls[j].at.After(made) {
+					return j
+				}
+			}
+			return -1
+		})
+		f.mu.Lock()
+		reported := changedIn(f.calls[mark:at], user)
+		f.mu.Unlock()
+		require.True(t, reported, "CaughtUp at position %d is past the creation of %s, which was not reported before it", at, user)
+	}
+}
+
 // testFeedStop: once stop returns, the feed gets no call, whatever
 // changes; a second watch on the same storage shows the changes were
 // there to report.
 func testFeedStop(t *testing.T, h Harness) {
 	s, another := h.Open(t)
 	other := another()
-	f := watch(t, s, h.Poll)
+	f := watch(t, s, h)
 	f.waitReporting(t, true)
 	f.stop()
 	after := f.mark()
 
-	witness := watch(t, another(), h.Poll)
+	witness := watch(t, another(), h)
 	witness.waitReporting(t, true)
 	mark := witness.mark()
 	require.NoError(t, other.Create(bg(), "alice", record("alice", 1)))
@@ -366,17 +403,21 @@ func testFeedLoss(t *testing.T, h Harness) {
 	s, another := h.Open(t)
 	other := another()
 	require.NoError(t, other.Create(bg(), "alice", record("alice", 1)))
-	f := watch(t, s, h.Poll)
+	f := watch(t, s, h)
 	f.waitReporting(t, true)
 
 	restore := h.Disrupt(t, s)
-	f.waitReporting(t, false)
+	off := f.waitReporting(t, false)
 	lostAt := f.mark()
 	// The change may fail where the disruption also cuts other handles
 	// off (a directory moved away); if it succeeds, it must be reported.
 	changed := other.Put(bg(), "alice", record("alice", 2)) == nil
 	restore()
 	back := f.waitReporting(t, true)
+	f.mu.Lock()
+	proofWhileOff := slices.ContainsFunc(f.calls[off:back], func(c feedCall) bool { return c.kind == "caughtup" })
+	f.mu.Unlock()
+	assert.False(t, proofWhileOff, "CaughtUp while the feed was not reporting")
 	if changed {
 		assert.True(t, f.changedBetween(lostAt, back, "alice"),
 			"a change made while the feed was cut off was not reported before it reported again")
@@ -389,9 +430,10 @@ func testFeedLoss(t *testing.T, h Harness) {
 
 // feedCall is one call a store made to a recorder.
 type feedCall struct {
-	kind string // "changed", "all", "reporting"
+	kind string // "changed", "all", "reporting", "caughtup"
 	user string
 	on   bool
+	at   time.Time
 }
 
 // recorder is a cache.Feed that records every call.
@@ -407,10 +449,10 @@ var _ cache.Feed = (*recorder)(nil)
 
 // watch starts s's feed into a new recorder, stopped at the end of the
 // test if not before.
-func watch(t *testing.T, s cache.Store, poll time.Duration) *recorder {
+func watch(t *testing.T, s cache.Store, h Harness) *recorder {
 	t.Helper()
 	f := &recorder{}
-	f.stopFn = s.Watch(f, poll)
+	f.stopFn = s.Watch(f, cache.FeedTiming{Poll: h.Poll, Window: h.Window})
 	t.Cleanup(f.stop)
 	return f
 }
@@ -431,6 +473,9 @@ func (f *recorder) ChangedAll() { f.add(feedCall{kind: "all"}) }
 
 // Reporting implements cache.Feed.
 func (f *recorder) Reporting(on bool) { f.add(feedCall{kind: "reporting", on: on}) }
+
+// CaughtUp implements cache.Feed.
+func (f *recorder) CaughtUp(at time.Time) { f.add(feedCall{kind: "caughtup", at: at}) }
 
 // mark returns the number of calls so far.
 func (f *recorder) mark() int {
