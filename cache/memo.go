@@ -68,6 +68,12 @@ type memoShard struct {
 	_   [cacheLine - 32]byte
 }
 
+// noProof is the memo clock of the proof a feed gave when it gave none:
+// long enough ago that no entry is ever trusted on it, and far enough
+// from the least int64 that subtracting it from a memo clock reading
+// cannot overflow.
+const noProof = math.MinInt64 / 2
+
 const (
 	cacheLine = 64
 	// shardTarget is the number of entries per shard at the bound.
@@ -205,7 +211,7 @@ func newMemo(maxUsers, maxUnknown int, t FeedTiming, clock func() time.Duration)
 		users:   sizeBound{max: int64(maxUsers)},
 		unknown: sizeBound{max: int64(maxUnknown)},
 	}
-	m.caughtUp.Store(math.MinInt64)
+	m.caughtUp.Store(noProof)
 	return m
 }
 
@@ -326,7 +332,7 @@ func (m *memo) ChangedAll() {
 // feed stopped reporting proves nothing after it.
 func (m *memo) Reporting(on bool) {
 	if !on {
-		m.caughtUp.Store(math.MinInt64)
+		m.caughtUp.Store(noProof)
 	}
 	if m.trusted.Swap(on) || on {
 		m.stats.lastReported.Store(time.Now().UnixNano())
@@ -351,7 +357,7 @@ func (m *memo) CaughtUp(t time.Time) {
 // implements cacheFeed.
 func (m *memo) watchOff() {
 	m.trusted.Store(false)
-	m.caughtUp.Store(math.MinInt64)
+	m.caughtUp.Store(noProof)
 	m.stats.lastReported.Store(0)
 }
 

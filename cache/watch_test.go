@@ -91,7 +91,11 @@ type countingStore struct {
 
 func withCountingStore(cs **countingStore) Option {
 	return func(c *config) error {
+		wrap := c.wrapStore
 		c.wrapStore = func(s Store) Store {
+			if wrap != nil {
+				s = wrap(s)
+			}
 			*cs = &countingStore{Store: s, reads: map[string]int{}}
 			return *cs
 		}
@@ -748,6 +752,16 @@ func TestWatchDirRemovedAndRecreated(t *testing.T) {
 	requireNotified(t, c, cs, dir, poll)
 }
 
+// waitCaughtUp waits until the feed has proved, on the cache's clock,
+// that it caught up within the trust window: after the test clock jumps
+// ahead, entries are trusted again only from then on.
+func waitCaughtUp(t *testing.T, c *Cache) {
+	t.Helper()
+	waitFor(t, "the feed to catch up", func() bool {
+		return c.memo.now()-c.memo.caughtUp.Load() < int64(c.memo.window)
+	})
+}
+
 // requireNotified shows that the cache is watching dir, not polling: a
 // cached record is not read again after poll has passed, and a change is
 // still seen.
@@ -757,6 +771,7 @@ func requireNotified(t *testing.T, c *Cache, cs *countingStore, dir string, poll
 	cacheNow(t, c, cs, "alice")
 	reads := cs.readsOf("alice")
 	cs.clock.advance(3 * poll)
+	waitCaughtUp(t, c)
 	for range 10 {
 		_, err := c.Verify("alice", tokC)
 		require.NoError(t, err)

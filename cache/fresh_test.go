@@ -1,0 +1,135 @@
+package cache
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// stallingStore hands the cache's feed to its store through a stallFeed.
+type stallingStore struct {
+	Store
+	feed *stallFeed
+}
+
+func withStallingFeed(sf **stallFeed) Option {
+	return func(c *config) error {
+		wrap := c.wrapStore
+		c.wrapStore = func(s Store) Store {
+			if wrap != nil {
+				s = wrap(s)
+			}
+			*sf = &stallFeed{stalled: make(chan struct{}), release: make(chan struct{})}
+			return &stallingStore{Store: s, feed: *sf}
+		}
+		return nil
+	}
+}
+
+func (s *stallingStore) Watch(feed Feed, timing FeedTiming) (stop func()) {
+	s.feed.Feed = feed
+	return s.Store.Watch(s.feed, timing)
+}
+
+// stallFeed passes a store's reports on to the cache's feed. Once held,
+// the next report blocks the store's watching goroutine, as a goroutine
+// starved of CPU time would be held, until the feed is let go.
+type stallFeed struct {
+	Feed
+	mu      sync.Mutex
+	held    bool
+	stalled chan struct{} // closed once a report is held
+	release chan struct{} // closed to let go
+}
+
+func (f *stallFeed) hold() {
+	f.mu.Lock()
+	f.held = true
+	f.mu.Unlock()
+}
+
+func (f *stallFeed) wait() {
+	f.mu.Lock()
+	held := f.held
+	if held {
+		f.held = false
+		close(f.stalled)
+	}
+	f.mu.Unlock()
+	if held {
+		<-f.release
+	}
+}
+
+func (f *stallFeed) Changed(user string)  { f.wait(); f.Feed.Changed(user) }
+func (f *stallFeed) ChangedAll()          { f.wait(); f.Feed.ChangedAll() }
+func (f *stallFeed) Reporting(on bool)    { f.wait(); f.Feed.Reporting(on) }
+func (f *stallFeed) CaughtUp(t time.Time) { f.wait(); f.Feed.CaughtUp(t) }
+
+// TestStarvedWatchEarnsNoTrust: the watching goroutine is held in the
+// middle of reporting a change, as a starved one would be, while the
+// feed still says it reports. Once the trust window has passed since the
+// feed last caught up, the cache answers from the disk, not from memory.
+func TestStarvedWatchEarnsNoTrust(t *testing.T) {
+	dir := t.TempDir()
+	writeOther(t, dir, "alice", tokA)
+	var sf *stallFeed
+	c, cs := newCountingCache(t, dir, withStallingFeed(&sf))
+	waitFor(t, "the watch", c.memo.trusted.Load)
+	waitCaughtUp(t, c)
+	require.True(t, accepts(c, "alice", tokA))
+
+	sf.hold()
+	writeOther(t, dir, "alice", tokB)
+	select {
+	case <-sf.stalled:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the watch never reported again")
+	}
+	defer close(sf.release)
+	require.True(t, c.memo.trusted.Load(), "the feed still says it reports")
+
+	cs.clock.advance(c.memo.window)
+	assert.True(t, rejects(c, "alice", tokA), "the old token, a window after the feed last caught up")
+	assert.True(t, accepts(c, "alice", tokB), "the new token, read from the disk")
+}
+
+// TestTrustWindow: the window's default, bound and refusals.
+func TestTrustWindow(t *testing.T) {
+	for _, tt := range []struct {
+		opts []Option
+		want FeedTiming
+	}{
+		{nil, FeedTiming{Poll: time.Second, Window: 100 * time.Millisecond}},
+		{[]Option{WithPollInterval(50 * time.Millisecond)}, FeedTiming{Poll: 50 * time.Millisecond, Window: 50 * time.Millisecond}},
+		{[]Option{WithTrustWindow(time.Hour)}, FeedTiming{Poll: time.Second, Window: time.Second}},
+		{[]Option{WithTrustWindow(time.Millisecond)}, FeedTiming{Poll: time.Second, Window: time.Millisecond}},
+	} {
+		cfg, err := newConfig(tt.opts)
+		require.NoError(t, err)
+		assert.Equal(t, tt.want, cfg.timing())
+	}
+	for _, d := range []time.Duration{0, -time.Second} {
+		_, err := newConfig([]Option{WithTrustWindow(d)})
+		assert.Error(t, err, "window %v", d)
+	}
+}
+
+// TestCaughtUpMovesForwardOnly: a late proof of an earlier moment never
+// takes trust back, and losing the feed forgets every proof.
+func TestCaughtUpMovesForwardOnly(t *testing.T) {
+	m := newMemo(64, 16, FeedTiming{Poll: time.Second, Window: 100 * time.Millisecond}, nil)
+	m.Reporting(true)
+	now := time.Now()
+	m.CaughtUp(now)
+	at := m.caughtUp.Load()
+	m.CaughtUp(now.Add(-time.Second))
+	assert.Equal(t, at, m.caughtUp.Load(), "an older proof moved trust back")
+	assert.True(t, m.fresh(noProof, false), "an old entry, just after a proof")
+	m.Reporting(false)
+	m.Reporting(true)
+	assert.False(t, m.fresh(noProof, false), "an old entry trusted on a proof from before the feed was lost")
+}
