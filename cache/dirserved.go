@@ -14,9 +14,12 @@ import (
 // that link raises no event in the directory (inotify reports it to
 // watchers of the link's directory only), so the cached record would be
 // trusted for as long as the watch works. So the watch stats each served
-// record once per poll interval, a share at a time, and reports a change
-// when its stamp differs: a link made, or made and removed again (the
-// change time moves), a write in place.
+// record again, a share at a time, and reports a change when its stamp
+// differs: a link made, or made and removed again (the change time
+// moves), a write in place. It stats at most sweepRate records a second,
+// so that an idle cache costs little however many users it holds: each
+// record is checked once per poll interval or once per n/sweepRate
+// seconds for n records, whichever is longer.
 //
 // It holds at most max records; past that, the store serves records as
 // PollOnly, which costs a read per poll interval instead of a stat.
@@ -30,9 +33,10 @@ type servedSet struct {
 	live  int
 	seq   uint64 // numbers each add, so that a removal spares a newer add
 
-	// The sweep goes over the list in passes of a given number of steps.
+	// The sweep goes over the list in passes, a share at a time.
 	next  int // where the sweep goes on in list
 	step  int // steps taken in this pass
+	steps int // steps this pass takes
 	share int // records per step in this pass
 }
 
@@ -71,17 +75,22 @@ func (s *servedSet) add(user string, stamp fileStamp) bool {
 // batch appends to dst the records for the next step of the sweep and
 // returns it. A pass over the set takes steps calls, each taking an equal
 // share of the records, the last one taking those added meanwhile too;
-// the list is compacted between passes.
-func (s *servedSet) batch(dst []servedRecord, steps int) []servedRecord {
+// but no call takes more than limit records, so that the work per call
+// stays bounded however many records there are: a pass over more than
+// steps·limit records takes as many more calls as it needs. The list is
+// compacted between passes.
+func (s *servedSet) batch(dst []servedRecord, steps, limit int) []servedRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.step == 0 {
 		s.compact()
-		s.next, s.share = 0, (len(s.list)+steps-1)/steps
+		s.next = 0
+		s.share = min((len(s.list)+steps-1)/steps, limit)
+		s.steps = max(steps, (len(s.list)+limit-1)/limit)
 	}
 	end := min(s.next+s.share, len(s.list))
-	if s.step++; s.step >= steps {
-		s.step, end = 0, len(s.list)
+	if s.step++; s.step >= s.steps {
+		s.step, end = 0, min(s.next+limit, len(s.list))
 	}
 	for _, r := range s.list[s.next:end] {
 		if r.user != "" {

@@ -24,7 +24,7 @@ func TestServedSetPasses(t *testing.T) {
 		if step == 2 {
 			s.add("late", fileStamp{size: 1})
 		}
-		batch = s.batch(batch[:0], steps)
+		batch = s.batch(batch[:0], steps, 100)
 		for _, r := range batch {
 			visits[r.user]++
 		}
@@ -34,7 +34,7 @@ func TestServedSetPasses(t *testing.T) {
 		assert.Equal(t, 1, n, user)
 	}
 
-	batch = s.batch(batch[:0], steps) // the next pass
+	batch = s.batch(batch[:0], steps, 100) // the next pass
 	require.NotEmpty(t, batch)
 	r := batch[0]
 	s.add(r.user, fileStamp{size: 2}) // served again meanwhile
@@ -42,6 +42,29 @@ func TestServedSetPasses(t *testing.T) {
 	assert.Equal(t, 11, s.size(), "a record served again is kept")
 	s.remove(batch[1])
 	assert.Equal(t, 10, s.size())
+}
+
+// TestServedSetLimit: however many records, a step checks at most its
+// limit, and a pass still visits every record once.
+func TestServedSetLimit(t *testing.T) {
+	const n, steps, limit = 1000, 10, 7
+	s := newServedSet(n)
+	for i := range n {
+		require.True(t, s.add(fmt.Sprintf("u%d", i), fileStamp{size: 1}))
+	}
+	visits := map[string]int{}
+	var batch []servedRecord
+	for range (n + limit - 1) / limit {
+		batch = s.batch(batch[:0], steps, limit)
+		require.LessOrEqual(t, len(batch), limit)
+		for _, r := range batch {
+			visits[r.user]++
+		}
+	}
+	require.Len(t, visits, n, "records visited in the steps of one pass")
+	for user, k := range visits {
+		assert.Equal(t, 1, k, user)
+	}
 }
 
 func TestServedSetBound(t *testing.T) {

@@ -126,7 +126,7 @@ func WithPollInterval(d time.Duration) Option {
 // container) or whose watching fell behind answers nothing from memory,
 // once the window has passed, until its feed has caught up again or the
 // record has been read again. A shorter window costs the store more
-// confirmations (the directory's, an event every window/4; etcd's, a
+// confirmations (the directory's, an event every window/2; etcd's, a
 // read); a longer one lets an answer rest on older data after a pause.
 func WithTrustWindow(d time.Duration) Option {
 	return func(c *config) error {

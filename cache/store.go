@@ -101,8 +101,9 @@ type Store interface {
 	// of the moment it read the entry and the last time passed to
 	// CaughtUp. So that a process that was paused, or whose watching
 	// goroutine was starved, never answers from entries whose changes
-	// are still on their way, a store confirms, while reporting, about
-	// every timing.Window/4, each time with proof from the source of its
+	// are still on their way, a store confirms, while reporting, well
+	// within every timing.Window (the directory store does every
+	// Window/2), each time with proof from the source of its
 	// changes (an event that the source delivers after every earlier one,
 	// a revision read in a linearizable way and then seen in the feed),
 	// never from its own clock alone.
