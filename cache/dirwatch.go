@@ -61,8 +61,8 @@ type dirWatch struct {
 	window  time.Duration
 	retry   *time.Timer // each poll: check the watch (healthy) or try again
 	w       *fsnotify.Watcher
-	mark    *marker // proves the watch caught up; nil until made for w
-	noMark  bool    // a marker could not be made, and that was logged
+	mark    *marker     // proves the watch caught up; nil until made for w
+	noMark  bool        // a marker could not be made, and that was logged
 	watched os.FileInfo // what the path named when the watch was added
 	healthy bool
 	tooMany bool           // the directory was last found past the policy's maxEntries

@@ -42,8 +42,8 @@ type memo struct {
 	poll   time.Duration
 	window time.Duration        // see WithTrustWindow
 	clock  func() time.Duration // monotonic; see memo.now
-	seed  maphash.Seed
-	mask  uint64 // len(shards)-1
+	seed   maphash.Seed
+	mask   uint64 // len(shards)-1
 	// shards are padded to a cache line each, so that a writer locking
 	// one does not slow readers of its neighbours.
 	shards []memoShard
