@@ -39,6 +39,7 @@ type Cache struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	stopWatch func()
+	stopList  func() // of the lister of names (see memonames.go)
 	stopSweep func() // of the directory store's sweep of stale temporary files
 }
 
@@ -136,6 +137,13 @@ func open(s Store, cfg config) *Cache {
 		rand:   cfg.rand,
 	}
 	if cfg.watch {
+		ctx, cancel := context.WithCancel(context.Background())
+		listed := make(chan struct{})
+		go func() {
+			defer close(listed)
+			c.memo.lister(ctx, s)
+		}()
+		c.stopList = func() { cancel(); <-listed }
 		c.stopWatch = s.Watch(c.memo, cfg.timing())
 	}
 	return c
@@ -151,6 +159,7 @@ func (c *Cache) Close() error {
 		c.closed.Store(true)
 		if c.stopWatch != nil {
 			c.stopWatch()
+			c.stopList()
 		}
 		if c.stopSweep != nil {
 			c.stopSweep()
@@ -239,6 +248,10 @@ func (c *Cache) get(ctx context.Context, user string) (*entry, error) {
 	e, absent, fresh, gen := c.memo.lookup(user)
 	switch {
 	case fresh && absent:
+		// A name missing from the names listed may be no name at all.
+		if err := checkUser(user); err != nil {
+			return nil, err
+		}
 		return nil, ErrNotRegistered
 	case fresh:
 		return e, nil

@@ -412,6 +412,7 @@ func TestRecordSymlinkOutsideDirIsRefused(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			link := filepath.Join(c.CredsDir(), "evil.json")
 			require.NoError(t, os.Symlink(target, link))
+			waitFor(t, "the link seen", func() bool { return !knownAbsent(c, "evil") })
 			ok, err := c.Verify("evil", "ff")
 			assert.False(t, ok)
 			require.Error(t, err)

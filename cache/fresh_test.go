@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -128,8 +129,38 @@ func TestCaughtUpMovesForwardOnly(t *testing.T) {
 	at := m.caughtUp.Load()
 	m.CaughtUp(now.Add(-time.Second))
 	assert.Equal(t, at, m.caughtUp.Load(), "an older proof moved trust back")
-	assert.True(t, m.fresh(noProof, false), "an old entry, just after a proof")
+	assert.True(t, m.fresh(m.now(), noProof, false), "an old entry, just after a proof")
 	m.Reporting(false)
 	m.Reporting(true)
-	assert.False(t, m.fresh(noProof, false), "an old entry trusted on a proof from before the feed was lost")
+	assert.False(t, m.fresh(m.now(), noProof, false), "an old entry trusted on a proof from before the feed was lost")
+}
+
+// TestFloodOfFreshNames: once the names are listed, unknown names,
+// however many, are answered without reading the store or caching
+// anything, so that a flood of fresh names evicts no warm name: a
+// registered and an unknown name then cost the same, one lookup in
+// memory each, flood or not.
+func TestFloodOfFreshNames(t *testing.T) {
+	dir := t.TempDir()
+	writeOther(t, dir, "alice", tokA)
+	c, cs := newCountingCache(t, dir)
+	waitFor(t, "the watch", c.memo.trusted.Load)
+	waitCaughtUp(t, c)
+	waitListed(t, c)
+	require.True(t, accepts(c, "alice", tokA))
+	require.True(t, unregistered(c, "mallory"))
+	calls := cs.calls.Load()
+
+	for i := range 3 * maxUnknownNames {
+		require.True(t, unregistered(c, fmt.Sprintf("fresh%d", i)))
+	}
+	require.True(t, accepts(c, "alice", tokA))
+	require.True(t, unregistered(c, "mallory"))
+	assert.Equal(t, calls, cs.calls.Load(), "store calls for a flood of fresh names")
+	_, unknown := c.memo.sizes()
+	assert.Zero(t, unknown, "unknown names cached")
+
+	// A name registered meanwhile by another program is seen.
+	writeOther(t, dir, "fresh7", tokB)
+	waitFor(t, "the new record", func() bool { return accepts(c, "fresh7", tokB) })
 }

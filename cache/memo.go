@@ -54,6 +54,8 @@ type memo struct {
 	trusted  atomic.Bool
 	caughtUp atomic.Int64
 
+	relist chan struct{} // asks the lister to list names; see memonames.go
+
 	users, unknown sizeBound
 	stats          memoStats
 }
@@ -62,10 +64,11 @@ type memo struct {
 type memoShard struct {
 	users   atomic.Pointer[table[*entry]]
 	unknown atomic.Pointer[table[int64]] // name → memo clock when found absent
+	names   atomic.Pointer[nameSet]      // hashes of the names that may have a record; nil: not known
 	// gen is bumped by every drop in the shard, under mu; see Cache.load.
 	gen atomic.Uint64
 	mu  sync.Mutex
-	_   [cacheLine - 32]byte
+	_   [cacheLine - 40]byte
 }
 
 // noProof is the memo clock of the proof a feed gave when it gave none:
@@ -210,6 +213,7 @@ func newMemo(maxUsers, maxUnknown int, t FeedTiming, clock func() time.Duration)
 		shards:  make([]memoShard, n),
 		users:   sizeBound{max: int64(maxUsers)},
 		unknown: sizeBound{max: int64(maxUnknown)},
+		relist:  make(chan struct{}, 1),
 	}
 	m.caughtUp.Store(noProof)
 	return m
@@ -224,14 +228,14 @@ func (m *memo) locate(name string) (uint64, *memoShard) {
 // now reads the memo clock, in nanoseconds.
 func (m *memo) now() int64 { return int64(m.clock()) }
 
-// fresh reports whether something cached at read may still be used.
-// While the store reports changes, it may for window after the later of
-// read and the moment the feed last caught up: trust rests on proof that
-// every change up to a recent moment has been seen, never on the absence
-// of news, which a paused process or a starved watch would also show.
-// Otherwise, or if pollOnly, it may for poll after read.
-func (m *memo) fresh(read int64, pollOnly bool) bool {
-	now := m.now()
+// fresh reports whether something cached at read may still be used, now
+// being the memo clock. While the store reports changes, it may for
+// window after the later of read and the moment the feed last caught up:
+// trust rests on proof that every change up to a recent moment has been
+// seen, never on the absence of news, which a paused process or a starved
+// watch would also show. Otherwise, or if pollOnly, it may for poll
+// after read.
+func (m *memo) fresh(now, read int64, pollOnly bool) bool {
 	if pollOnly || !m.trusted.Load() {
 		return now-read < int64(m.poll)
 	}
@@ -242,14 +246,21 @@ func (m *memo) fresh(read int64, pollOnly bool) bool {
 // known to have no record, or neither, with the generation to pass to
 // add or addUnknown after reading the store. fresh reports that the
 // answer may be used; when it is false, e, if not nil, is a stale entry
-// that only an outage may make use of (see Cache.get).
+// that only an outage may make use of (see Cache.get). It reads the
+// clock once.
 func (m *memo) lookup(user string) (e *entry, absent, fresh bool, gen uint64) {
 	h, sh := m.locate(user)
-	if e, _ = get(sh.users.Load(), h, user); e != nil && m.fresh(e.read, e.pollOnly) {
+	now := m.now()
+	if e, _ = get(sh.users.Load(), h, user); e != nil {
+		if m.fresh(now, e.read, e.pollOnly) {
+			m.stats.hit()
+			return e, false, true, 0
+		}
+	} else if set := sh.names.Load(); set != nil && !set.has(h) && m.fresh(now, noProof, false) {
 		m.stats.hit()
-		return e, false, true, 0
+		return nil, true, true, 0
 	}
-	if read, ok := get(sh.unknown.Load(), h, user); ok && m.fresh(read, false) {
+	if read, ok := get(sh.unknown.Load(), h, user); ok && m.fresh(now, read, false) {
 		m.stats.hit()
 		return nil, true, true, 0
 	}
@@ -276,6 +287,9 @@ func (m *memo) add(gen uint64, e *entry) {
 	}
 	sh.unknown.Store(without(sh.unknown.Load(), h, e.user, &m.unknown))
 	sh.users.Store(with(sh.users.Load(), h, e.user, e, &m.users, &m.stats.userEvictions))
+	if set := sh.names.Load(); set != nil {
+		sh.names.Store(set.withName(h))
+	}
 }
 
 var _ cacheFeed = (*memo)(nil)
@@ -309,6 +323,9 @@ func (m *memo) Changed(user string) {
 	sh.gen.Add(1)
 	sh.users.Store(without(sh.users.Load(), h, user, &m.users))
 	sh.unknown.Store(without(sh.unknown.Load(), h, user, &m.unknown))
+	if set := sh.names.Load(); set != nil {
+		sh.names.Store(set.withName(h))
+	}
 }
 
 // ChangedAll drops everything; it implements [Feed].
@@ -323,16 +340,21 @@ func (m *memo) ChangedAll() {
 		if p := sh.unknown.Swap(nil); p != nil {
 			m.unknown.n.Add(-int64(len(*p)))
 		}
+		sh.names.Store(nil)
 		sh.mu.Unlock()
 	}
+	m.relistSoon()
 }
 
 // Reporting implements [Feed]: while on, entries are trusted as long as
 // the feed keeps catching up (see memo.fresh). A proof given before the
 // feed stopped reporting proves nothing after it.
 func (m *memo) Reporting(on bool) {
-	if !on {
+	if on {
+		m.relistSoon()
+	} else {
 		m.caughtUp.Store(noProof)
+		m.dropNames()
 	}
 	if m.trusted.Swap(on) || on {
 		m.stats.lastReported.Store(time.Now().UnixNano())
@@ -356,9 +378,11 @@ func (m *memo) CaughtUp(t time.Time) {
 // it had never reported, rather than down, for Stats and Ready; it
 // implements cacheFeed.
 func (m *memo) watchOff() {
+	// Whoever sees the feed off sees it off by choice.
+	m.stats.lastReported.Store(0)
 	m.trusted.Store(false)
 	m.caughtUp.Store(noProof)
-	m.stats.lastReported.Store(0)
+	m.dropNames()
 }
 
 // sizes returns how many users and unknown names are cached.
