@@ -153,14 +153,17 @@ func TestCapShedsIdleFirst(t *testing.T) {
 	h.HandleFunc("/slow", func(http.ResponseWriter, *http.Request) { <-release })
 	addr, limited := testServer(t, o, h)
 
-	// Three keep-alive connections, idle once answered, oldest first.
+	// Three keep-alive connections, idle once answered, oldest first: the
+	// server marks a connection idle after the client has its answer, so
+	// each is idle on the server's side before the next is made.
 	var idle []net.Conn
-	for range 3 {
+	for i := range 3 {
 		c := dial(t, addr, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 		require.NoError(t, err)
 		resp.Body.Close()
 		idle = append(idle, c)
+		waitFor(t, "the connection idle on the server's side", func() bool { return limited.count(http.StateIdle) == i+1 })
 	}
 	require.True(t, answers(addr), "a fourth client is served")
 	assert.True(t, closedByServer(idle[0]), "the oldest idle connection made room")
@@ -259,4 +262,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// count returns how many connections are in state.
+func (l *connLimiter) count(state http.ConnState) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, info := range l.conns {
+		if info.state == state {
+			n++
+		}
+	}
+	return n
 }
