@@ -2,6 +2,8 @@ package cache
 
 import (
 	"sync"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/fsys"
 )
 
 // servedSet holds the records that the directory store served as
@@ -43,7 +45,7 @@ type servedSet struct {
 // servedRecord is one record of a servedSet.
 type servedRecord struct {
 	user   string
-	stamp  fileStamp
+	stamp  fsys.Stamp
 	seq    uint64
 	missed bool // the last sweep found it no longer cached
 }
@@ -55,7 +57,7 @@ func newServedSet(max int) *servedSet {
 // add records that user's record was served with stamp, and reports
 // false if the set is full. user is kept, not copied: the cache hands the
 // store its own copy of a name, which its entry shares.
-func (s *servedSet) add(user string, stamp fileStamp) bool {
+func (s *servedSet) add(user string, stamp fsys.Stamp) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++

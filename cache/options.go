@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/fsys"
 )
 
 const (
@@ -64,9 +66,9 @@ func defaultConfig() config {
 		poll:       defaultPoll,
 		maxEntries: defaultMaxEntries,
 		newWatcher: fsnotify.NewWatcher,
-		networkFS:  networkFS,
+		networkFS:  fsys.NetworkFS,
 		writeFile:  writeAndSync,
-		policy:     platformWatchPolicy(runtime.GOOS, openFileLimit()),
+		policy:     platformWatchPolicy(runtime.GOOS, fsys.OpenFileLimit()),
 	}
 }
 
