@@ -75,6 +75,14 @@
 // RemoveUser hold the directory's lock (flock on Unix, LockFileEx on
 // Windows).
 //
+// # Python API
+//
+// Beside Register, Verify, Reset, Deregister and RemoveUser, the Python
+// class's helpers keep their names, for code ported from it:
+// [Cache.GetUser] and [Cache.LoadUser] (one call here), [Cache.UserExists],
+// [Cache.WriteUser], [Cache.HashToken], [Cache.UserCredFile], and
+// [WithSeed] for the class's seed.
+//
 // # Testing
 //
 // [WithSeed] and [WithRand] make tokens predictable, so that a test can
