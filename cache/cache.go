@@ -44,13 +44,11 @@ type Cache struct {
 
 // New returns a Cache on the credentials directory credsdir, or on
 // DefaultCredsDir() when credsdir is "": [Open] on the directory store. It
-// creates the directory (mode 0700) if needed, checks that it can be
-// listed, starts removing, in the background, temporary files that killed
-// writers left there more than a minute ago, and, unless WithWatch(false),
-// starts watching the directory for changes. If watching
-// cannot start, New still succeeds: the cache then checks records against
-// the disk at each poll interval and keeps trying to watch. Records are
-// read lazily, on first use.
+// creates the directory (mode 0700) if needed and checks that it can be
+// listed. In the background, it removes the temporary files that killed
+// writers left more than a minute ago and, unless WithWatch(false),
+// watches the directory; where it cannot, the cache polls (see "Caching
+// and change") and keeps trying to watch.
 func New(credsdir string, opts ...Option) (*Cache, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
