@@ -45,13 +45,11 @@ type Cache struct {
 
 // New returns a Cache on the credentials directory credsdir, or on
 // DefaultCredsDir() when credsdir is "": [Open] on the directory store. It
-// creates the directory (mode 0700) if needed, checks that it can be
-// listed, starts removing, in the background, temporary files that killed
-// writers left there more than a minute ago, and, unless WithWatch(false),
-// starts watching the directory for changes. If watching
-// cannot start, New still succeeds: the cache then checks records against
-// the disk at each poll interval and keeps trying to watch. Records are
-// read lazily, on first use.
+// creates the directory (mode 0700) if needed and checks that it can be
+// listed. In the background, it removes the temporary files that killed
+// writers left more than a minute ago and, unless WithWatch(false),
+// watches the directory; where it cannot, the cache polls (see "Caching
+// and change") and keeps trying to watch.
 func New(credsdir string, opts ...Option) (*Cache, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
@@ -69,7 +67,6 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 		return nil, err
 	}
 	c := open(ds, cfg)
-	c.dir = ds.dir
 	done, swept := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(swept)
@@ -82,15 +79,14 @@ func New(credsdir string, opts ...Option) (*Cache, error) {
 // NewDirStore returns the directory store on dir, the store [New] opens a
 // Cache on, for tools that work on stores themselves, such as one that
 // copies records between a directory and another store. It creates the
-// directory (mode 0700) if needed and checks that it can be listed; of
-// the options, only WithLogger applies, and WithMaxEntries, which bounds
-// the records its watch stats again (see "Caching and change" in the
-// package documentation). Its records are files "<dir>/<user>.json"; its
-// Version is the SHA-256 of a record's bytes.
-func NewDirStore(dir string, opts ...Option) (Store, error) {
-	cfg, err := newConfig(opts)
-	if err != nil {
-		return nil, err
+// directory (mode 0700) if needed and checks that it can be listed. The
+// store logs its warnings (a directory open to other users, a failed
+// sync) to log, or to slog.Default() if log is nil. Its records are files
+// "<dir>/<user>.json"; its Version is the SHA-256 of a record's bytes.
+func NewDirStore(dir string, log *slog.Logger) (Store, error) {
+	cfg := defaultConfig()
+	if log != nil {
+		cfg.log = log
 	}
 	return openDirStore(dir, cfg)
 }
@@ -125,10 +121,12 @@ func Open(s Store, opts ...Option) (*Cache, error) {
 }
 
 func open(s Store, cfg config) *Cache {
+	dir := dirOf(s)
 	if cfg.wrapStore != nil {
 		s = cfg.wrapStore(s)
 	}
 	c := &Cache{
+		dir:    dir,
 		nbytes: cfg.nbytes,
 		log:    cfg.log,
 		store:  s,
@@ -147,6 +145,14 @@ func open(s Store, cfg config) *Cache {
 		c.stopWatch = s.Watch(c.memo, cfg.timing())
 	}
 	return c
+}
+
+// dirOf returns the directory of a directory store, else "".
+func dirOf(s Store) string {
+	if ds, ok := s.(*dirStore); ok {
+		return ds.dir
+	}
+	return ""
 }
 
 // Close stops the store's change feed (and, on a directory, the removal
@@ -168,30 +174,29 @@ func (c *Cache) Close() error {
 	return nil
 }
 
-// CredsDir returns the absolute path of the credentials directory, or ""
-// for a Cache on a store that is not a directory.
+// CredsDir returns the absolute path of the credentials directory. On a
+// store that is not a directory, such as etcd's, it returns "".
 func (c *Cache) CredsDir() string { return c.dir }
 
-// UserCredFile returns the path of the user's record file,
-// "<credsdir>/<user>.json", whether or not it exists. A user name is 1 to
-// 250 bytes of valid UTF-8 with no '/', '\', NUL or other control
-// character, not starting with '.'; any other is ErrInvalidUser. On a
-// store that is not a directory there is no such path, and it returns an
-// error.
+// UserCredFile, the Python API's user_cred_file, returns the path of the
+// user's record file, "<credsdir>/<user>.json", whether or not it exists;
+// ErrInvalidUser for a name that cannot have a record (see [CheckName]).
+// On a store that is not a directory there is no file: it returns an
+// error matching errors.ErrUnsupported.
 func (c *Cache) UserCredFile(user string) (string, error) {
 	if err := CheckName(user); err != nil {
 		return "", err
 	}
 	if c.dir == "" {
-		return "", errors.New("cache: the store keeps no record files")
+		return "", fmt.Errorf("cache: no record file on a store that is not a directory: %w", errors.ErrUnsupported)
 	}
 	return filepath.Join(c.dir, recordName(user)), nil
 }
 
-// HashToken returns what is stored for token: the lowercase hex SHA-256
-// of the token's value written as nbytes little-endian bytes. A token is a
-// hex number of 1 to 256 digits, either case, whose value fits in nbytes;
-// anything else is ErrMalformedToken.
+// HashToken, the Python API's hash_token, returns what is stored for
+// token: the lowercase hex SHA-256 of the token's value written as nbytes
+// little-endian bytes. A token is a hex number of 1 to 256 digits, either
+// case, whose value fits in nbytes; anything else is ErrMalformedToken.
 func (c *Cache) HashToken(token string) (string, error) {
 	sum, ok := hashToken(token, c.nbytes)
 	if !ok {
@@ -306,8 +311,9 @@ func (c *Cache) load(ctx context.Context, user string, gen uint64, email *string
 	return e, nil
 }
 
-// LoadUser reads the user's record from the store, caches what Verify
-// needs of it and returns it; ErrNotRegistered if there is none.
+// LoadUser, the Python API's load_user, reads the user's record from the
+// store, caches what Verify needs of it and returns it; ErrNotRegistered
+// if there is none.
 func (c *Cache) LoadUser(user string) (User, error) {
 	if err := c.usable(user); err != nil {
 		return User{}, err
@@ -320,14 +326,12 @@ func (c *Cache) LoadUser(user string) (User, error) {
 	return User{User: e.user, Email: email, HashedToken: hashHex(e.hash)}, nil
 }
 
-// GetUser returns the user's record; ErrNotRegistered if there is none.
-// The cache keeps in memory only what Verify needs (the name and the
-// hash, not the email), so GetUser reads the record from the store, as
-// LoadUser does.
+// GetUser, the Python API's get_user, is LoadUser: the cache keeps in
+// memory only what Verify needs, not the email, so it reads the record.
 func (c *Cache) GetUser(user string) (User, error) { return c.LoadUser(user) }
 
-// UserExists reports whether the user has a record, from memory if the
-// answer is cached there. The error is non-nil only if that could not be
+// UserExists, the Python API's user_exists, reports whether the user has
+// a record, from memory if the answer is cached there. The error is non-nil only if that could not be
 // told (an unusable name, an unreadable record).
 func (c *Cache) UserExists(user string) (bool, error) {
 	if err := c.usable(user); err != nil {
@@ -356,8 +360,8 @@ func (c *Cache) Users() ([]string, error) {
 	return users, nil
 }
 
-// WriteUser writes the user's record, replacing any record the user has,
-// in one atomic step. hashedToken must be 64 hex digits (stored in lower
+// WriteUser, the Python API's write_user, writes the user's record,
+// replacing any record the user has, in one atomic step. hashedToken must be 64 hex digits (stored in lower
 // case), as HashToken returns; email must be a single bare address. The
 // name must be one that Register accepts for a new user, else it is a
 // [*NameError] (ErrInvalidUser).

@@ -2,29 +2,18 @@ package cache
 
 import (
 	"sync"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/fsys"
 )
 
 // servedSet holds the records that the directory store served as
-// trusted (not PollOnly) while a watch of it runs, each with the stamp its
-// file had when read, so that the watch can check them again.
-//
-// A watch sees changes through the directory's entries. A record file
-// that had one name when it was read can be given another afterwards: a
-// hard link made from outside the directory. Writing in place through
-// that link raises no event in the directory (inotify reports it to
-// watchers of the link's directory only), so the cached record would be
-// trusted for as long as the watch works. So the watch stats each served
-// record again, a share at a time, and reports a change when its stamp
-// differs: a link made, or made and removed again (the change time
-// moves), a write in place. It stats at most sweepRate records a second,
-// so that an idle cache costs little however many users it holds: each
-// record is checked once per poll interval or once per n/sweepRate
-// seconds for n records, whichever is longer.
-//
-// It holds at most max records; past that, the store serves records as
-// PollOnly, which costs a read per poll interval instead of a stat.
-// Records the cache no longer holds are forgotten when the sweep finds
-// them so twice in a row: a record just read is cached a moment later.
+// trusted (not PollOnly) while a watch of it runs, each with its file's
+// stamp, so that the watch's sweep can stat them again: a hard link made
+// later from outside the directory lets a record be rewritten in place
+// with no event in the directory. The sweep stats at most sweepRate
+// records a second. The set holds at most max records (past that, the
+// store serves records as PollOnly) and forgets a record the cache no
+// longer holds once the sweep has found it so twice in a row.
 type servedSet struct {
 	mu    sync.Mutex
 	max   int
@@ -43,7 +32,7 @@ type servedSet struct {
 // servedRecord is one record of a servedSet.
 type servedRecord struct {
 	user   string
-	stamp  fileStamp
+	stamp  fsys.Stamp
 	seq    uint64
 	missed bool // the last sweep found it no longer cached
 }
@@ -55,7 +44,7 @@ func newServedSet(max int) *servedSet {
 // add records that user's record was served with stamp, and reports
 // false if the set is full. user is kept, not copied: the cache hands the
 // store its own copy of a name, which its entry shares.
-func (s *servedSet) add(user string, stamp fileStamp) bool {
+func (s *servedSet) add(user string, stamp fsys.Stamp) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.seq++
@@ -73,12 +62,9 @@ func (s *servedSet) add(user string, stamp fileStamp) bool {
 }
 
 // batch appends to dst the records for the next step of the sweep and
-// returns it. A pass over the set takes steps calls, each taking an equal
-// share of the records, the last one taking those added meanwhile too;
-// but no call takes more than limit records, so that the work per call
-// stays bounded however many records there are: a pass over more than
-// steps·limit records takes as many more calls as it needs. The list is
-// compacted between passes.
+// returns it. A pass over the set takes steps calls, or more if that
+// would take more than limit records a call; the last call of a pass
+// takes the records added during it too.
 func (s *servedSet) batch(dst []servedRecord, steps, limit int) []servedRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/fsys"
 )
 
 // TestServedSetPasses shows that a pass of the sweep takes exactly its
@@ -16,13 +18,13 @@ func TestServedSetPasses(t *testing.T) {
 	const steps = 4
 	s := newServedSet(100)
 	for i := range 10 {
-		require.True(t, s.add(fmt.Sprintf("u%d", i), fileStamp{size: 1}))
+		require.True(t, s.add(fmt.Sprintf("u%d", i), fsys.Stamp{Size: 1}))
 	}
 	visits := map[string]int{}
 	var batch []servedRecord
 	for step := range steps {
 		if step == 2 {
-			s.add("late", fileStamp{size: 1})
+			s.add("late", fsys.Stamp{Size: 1})
 		}
 		batch = s.batch(batch[:0], steps, 100)
 		for _, r := range batch {
@@ -37,7 +39,7 @@ func TestServedSetPasses(t *testing.T) {
 	batch = s.batch(batch[:0], steps, 100) // the next pass
 	require.NotEmpty(t, batch)
 	r := batch[0]
-	s.add(r.user, fileStamp{size: 2}) // served again meanwhile
+	s.add(r.user, fsys.Stamp{Size: 2}) // served again meanwhile
 	s.remove(r)
 	assert.Equal(t, 11, s.size(), "a record served again is kept")
 	s.remove(batch[1])
@@ -50,7 +52,7 @@ func TestServedSetLimit(t *testing.T) {
 	const n, steps, limit = 1000, 10, 7
 	s := newServedSet(n)
 	for i := range n {
-		require.True(t, s.add(fmt.Sprintf("u%d", i), fileStamp{size: 1}))
+		require.True(t, s.add(fmt.Sprintf("u%d", i), fsys.Stamp{Size: 1}))
 	}
 	visits := map[string]int{}
 	var batch []servedRecord
@@ -69,9 +71,9 @@ func TestServedSetLimit(t *testing.T) {
 
 func TestServedSetBound(t *testing.T) {
 	s := newServedSet(2)
-	assert.True(t, s.add("a", fileStamp{}))
-	assert.True(t, s.add("b", fileStamp{}))
-	assert.False(t, s.add("c", fileStamp{}), "full")
-	assert.True(t, s.add("a", fileStamp{size: 1}), "known: updated")
+	assert.True(t, s.add("a", fsys.Stamp{}))
+	assert.True(t, s.add("b", fsys.Stamp{}))
+	assert.False(t, s.add("c", fsys.Stamp{}), "full")
+	assert.True(t, s.add("a", fsys.Stamp{Size: 1}), "known: updated")
 	assert.Equal(t, 2, s.size())
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/fsys"
 )
 
 const (
@@ -60,8 +62,7 @@ type dirStore struct {
 	// naming it, and then closes it. Otherwise each read opens the
 	// directory anew.
 	heldMu sync.RWMutex
-	held   *os.File
-	heldFD int
+	held   *fsys.Dir
 
 	// Each watch re-checks the records served while it runs (see
 	// servedSet); maxServed bounds each set.
@@ -70,12 +71,6 @@ type dirStore struct {
 	maxServed int
 	sweepNow  chan struct{} // for tests: a sweep on demand; nil otherwise
 }
-
-// errNotRegular and errTooLarge refuse what is at a record's name.
-var (
-	errNotRegular = errors.New("not a regular file")
-	errTooLarge   = fmt.Errorf("larger than %d bytes", maxRecordSize)
-)
 
 var _ Store = (*dirStore)(nil)
 
@@ -133,7 +128,7 @@ func (s *dirStore) Read(ctx context.Context, user string) (Record, error) {
 // track hands a record about to be served as trusted to every watch, to
 // be checked again (see servedSet), and reports false if one of them
 // cannot take it.
-func (s *dirStore) track(user string, stamp fileStamp) bool {
+func (s *dirStore) track(user string, stamp fsys.Stamp) bool {
 	s.servedMu.Lock()
 	defer s.servedMu.Unlock()
 	ok := true
@@ -162,20 +157,20 @@ func (s *dirStore) removeServed(set *servedSet) {
 // readHeld reads the user's record through the directory held open, if
 // there is one and the record is a regular file with no symbolic link on
 // its name; handled is false when it could not (os.Root then reads it).
-func (s *dirStore) readHeld(user string) (rec Record, stamp fileStamp, handled bool, err error) {
+func (s *dirStore) readHeld(user string) (rec Record, stamp fsys.Stamp, handled bool, err error) {
 	s.heldMu.RLock()
 	defer s.heldMu.RUnlock()
 	if s.held == nil {
-		return Record{}, fileStamp{}, false, nil
+		return Record{}, fsys.Stamp{}, false, nil
 	}
-	data, stamp, handled, err := readAt(s.heldFD, recordName(user), maxRecordSize)
+	data, stamp, err := s.held.ReadFile(recordName(user), maxRecordSize)
 	switch {
-	case !handled:
-		return Record{}, fileStamp{}, false, nil
+	case err == fsys.ErrSymlink:
+		return Record{}, fsys.Stamp{}, false, nil
 	case err != nil:
-		return Record{}, fileStamp{}, true, readError(user, err)
+		return Record{}, fsys.Stamp{}, true, readError(user, err)
 	}
-	return Record{Data: data, Version: digest(data), PollOnly: stamp.nlink > 1}, stamp, true, nil
+	return Record{Data: data, Version: digest(data), PollOnly: stamp.Nlink > 1}, stamp, true, nil
 }
 
 // readError says what an error reading user's record file means:
@@ -185,8 +180,10 @@ func readError(user string, err error) error {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return ErrNotRegistered
-	case err == errNotRegular || err == errTooLarge:
+	case err == fsys.ErrNotRegular:
 		return fmt.Errorf("%w for %q: %w", errBadRecord, user, err)
+	case err == fsys.ErrTooLarge:
+		return fmt.Errorf("%w for %q: larger than %d bytes", errBadRecord, user, maxRecordSize)
 	}
 	return fmt.Errorf("cache: reading record of %q: %w", user, err)
 }
@@ -199,7 +196,7 @@ func (s *dirStore) hold(watched os.FileInfo) {
 	if s.held != nil {
 		return
 	}
-	d, fd, err := openDir(s.dir)
+	d, err := fsys.OpenDir(s.dir)
 	if err != nil {
 		return
 	}
@@ -207,7 +204,7 @@ func (s *dirStore) hold(watched os.FileInfo) {
 		d.Close()
 		return
 	}
-	s.held, s.heldFD = d, fd
+	s.held = d
 }
 
 // release closes the directory held open; a watch calls it whenever it
@@ -224,31 +221,15 @@ func (s *dirStore) release() {
 // readRecord reads a record file, which must be a regular file (a FIFO
 // would block; a device could be endless) of at most maxRecordSize bytes,
 // and returns it with the file's stamp.
-func readRecord(root *os.Root, user string) (Record, fileStamp, error) {
+func readRecord(root *os.Root, user string) (Record, fsys.Stamp, error) {
 	name := recordName(user)
-	f, err := root.OpenFile(name, os.O_RDONLY|openNonblock, 0)
+	data, stamp, err := fsys.ReadFile(root, name, maxRecordSize)
 	if err != nil {
-		return Record{}, fileStamp{}, readError(user, err)
+		return Record{}, fsys.Stamp{}, readError(user, err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return Record{}, fileStamp{}, readError(user, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return Record{}, fileStamp{}, readError(user, errNotRegular)
-	}
-	stamp := stampOf(fi)
-	pollOnly := stamp.nlink > 1
+	pollOnly := stamp.Nlink > 1
 	if li, err := root.Lstat(name); err != nil || li.Mode()&fs.ModeSymlink != 0 {
 		pollOnly = true
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
-	if err == nil && len(data) > maxRecordSize {
-		err = errTooLarge
-	}
-	if err != nil {
-		return Record{}, fileStamp{}, readError(user, err)
 	}
 	return Record{Data: data, Version: digest(data), PollOnly: pollOnly}, stamp, nil
 }
@@ -447,7 +428,7 @@ func (s *dirStore) locked(ctx context.Context, f func(root *os.Root) error) erro
 		return err
 	}
 	defer root.Close()
-	unlock, err := lockDir(root)
+	unlock, err := fsys.Lock(root, lockName)
 	if err != nil {
 		return fmt.Errorf("cache: locking credentials directory: %w", err)
 	}

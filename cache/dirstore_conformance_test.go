@@ -20,7 +20,7 @@ func TestDirStoreConformance(t *testing.T) {
 		Open: func(t *testing.T) (cache.Store, func() cache.Store) {
 			dir = t.TempDir()
 			open := func() cache.Store {
-				s, err := cache.NewDirStore(dir, cache.WithLogger(slog.New(slog.DiscardHandler)))
+				s, err := cache.NewDirStore(dir, slog.New(slog.DiscardHandler))
 				require.NoError(t, err)
 				return s
 			}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/fsys"
 )
 
 // Watch implements [Store]. It watches the directory itself, never single
@@ -393,7 +395,7 @@ func (d *dirWatch) sweep() {
 		if cached {
 			// A user name holds no '/' and does not start with '.': the
 			// path names a file in the directory.
-			stamp, err := lstatStamp(d.s.dir + string(filepath.Separator) + recordName(r.user))
+			stamp, err := fsys.Lstat(d.s.dir + string(filepath.Separator) + recordName(r.user))
 			if err == nil && stamp == r.stamp {
 				continue
 			}

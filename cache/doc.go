@@ -37,20 +37,15 @@
 // call. The cache watches the directory (with fsnotify) and drops an entry
 // when its file changes, whoever changed it: another process, an admin
 // tool, the Python service, a Kubernetes Secret update. Where change
-// notifications do not work (file systems not known to be local, such as
-// NFS or SMB; exhausted inotify limits; on macOS and the BSDs, a
-// directory of more than 1,024 files, or a quarter of the open-file limit,
-// which kqueue would need a descriptor each for, and any watch error;
-// [WithWatch](false)), and for a
-// record that has another name through which it could change unseen (a
-// symbolic link, a second hard link), a cached entry is trusted for at
-// most the poll interval ([WithPollInterval], default 1 s) before it is
-// checked against its file again. A file can also gain a second name
-// after it was read, from outside the directory, and be rewritten in
-// place through it with no notification: so, while watching, the cache
-// also stats every cached record once per poll interval, spread over it
-// and off the path of Verify, and reads again a record whose file
-// changed (its link count, size, or modification or change time).
+// notifications cannot be relied on (a file system not known to be local,
+// such as NFS; watch limits reached; on macOS and the BSDs, a directory
+// of more than 1,024 files; [WithWatch](false)), and for a record with
+// another name through which it could change unseen (a symbolic or hard
+// link), a cached entry is trusted for at most the poll interval
+// ([WithPollInterval], default 1 s) before it is read again. While
+// watching, the cache also stats each cached record, at most once per
+// poll interval and off the path of Verify, to see one rewritten through
+// a link made later.
 //
 // # Stores and outages
 //
@@ -74,6 +69,14 @@
 // partly written record. In a directory, Reset, Deregister, WriteUser and
 // RemoveUser hold the directory's lock (flock on Unix, LockFileEx on
 // Windows).
+//
+// # Python API
+//
+// Beside Register, Verify, Reset, Deregister and RemoveUser, the Python
+// class's helpers keep their names, for code ported from it:
+// [Cache.GetUser] and [Cache.LoadUser] (one call here), [Cache.UserExists],
+// [Cache.WriteUser], [Cache.HashToken], [Cache.UserCredFile], and
+// [WithSeed] for the class's seed.
 //
 // # Testing
 //

@@ -23,7 +23,7 @@ var (
 	// ErrEmailMismatch: Reset was given an email other than the registered one.
 	ErrEmailMismatch = errors.New("cache: email does not match registered email")
 
-	// ErrInvalidUser: the user name cannot name a record (see [Cache.UserCredFile]).
+	// ErrInvalidUser: the user name cannot name a record (see [CheckName]).
 	ErrInvalidUser = errors.New("cache: invalid user name")
 
 	// ErrInvalidEmail: the email is not a single bare address.

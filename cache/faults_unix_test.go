@@ -4,10 +4,10 @@ package cache
 
 import (
 	"os"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 )
 
 // platformBadRecords are the broken records only Unix can make: a FIFO
@@ -15,6 +15,6 @@ import (
 var platformBadRecords = []badRecordCase{
 	{"FIFO", func(t *testing.T, file string) {
 		require.NoError(t, os.Remove(file))
-		require.NoError(t, syscall.Mkfifo(file, 0o600))
+		require.NoError(t, unix.Mkfifo(file, 0o600))
 	}, "not a regular file"},
 }

@@ -9,11 +9,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestNetworkFSDetection(t *testing.T) {
-	name, network := networkFS(t.TempDir())
-	assert.False(t, network, "the test directory is local, got %q", name)
-}
-
 // TestNetworkFSPolls shows that on a network file system, where a watch
 // would see only this host's changes, the cache never trusts notifications
 // and still sees a change made on disk.

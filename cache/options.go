@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"github.com/fixiecreds/fixiecreds/cache/internal/fsys"
 )
 
 const (
@@ -64,9 +66,9 @@ func defaultConfig() config {
 		poll:       defaultPoll,
 		maxEntries: defaultMaxEntries,
 		newWatcher: fsnotify.NewWatcher,
-		networkFS:  networkFS,
+		networkFS:  fsys.NetworkFS,
 		writeFile:  writeAndSync,
-		policy:     platformWatchPolicy(runtime.GOOS, openFileLimit()),
+		policy:     platformWatchPolicy(runtime.GOOS, fsys.OpenFileLimit()),
 	}
 }
 
@@ -122,12 +124,11 @@ func WithPollInterval(d time.Duration) Option {
 // WithTrustWindow sets how long a cached record is trusted past the last
 // moment at which the store's change feed was known to have delivered
 // every change; the default is 100 ms, and never more than the poll
-// interval. A process that was paused (a stopped process, a frozen VM or
-// container) or whose watching fell behind answers nothing from memory,
-// once the window has passed, until its feed has caught up again or the
-// record has been read again. A shorter window costs the store more
-// confirmations (the directory's, an event every window/2; etcd's, a
-// read); a longer one lets an answer rest on older data after a pause.
+// interval. After a pause (a stopped process, a frozen VM) or while its
+// feed lags, a cache answers nothing from memory until the feed has
+// caught up or the record has been read again. A shorter window costs the
+// store more confirmations; a longer one lets an answer rest on older
+// data after a pause.
 func WithTrustWindow(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -162,15 +163,12 @@ func WithMaxEntries(n int) Option {
 }
 
 // WithOutageGrace lets Verify answer from a cached record up to maxAge
-// old when the record is due to be read again (the change feed is not
-// reporting and the record is older than the poll interval) and the store
-// cannot be read: a disk that fails, an etcd cluster out of reach. The
-// default, 0, fails such a verification instead (the middleware answers
-// 500), so that no answer rests on data older than the poll interval.
-// With a grace, a token that was revoked while the store was out of reach
-// keeps working until the store is back or the grace runs out. Names
-// cached as unknown, and records that could be read but not parsed, get no
-// grace.
+// old when the record is due to be read again and the store cannot be
+// read: a disk that fails, an etcd cluster out of reach. The default, 0,
+// fails such a verification instead (the middleware answers 500). With a
+// grace, a token revoked while the store was out of reach keeps working
+// until the store is back or the grace runs out. Names cached as
+// unknown, and records that could not be parsed, get no grace.
 func WithOutageGrace(maxAge time.Duration) Option {
 	return func(c *config) error {
 		if maxAge < 0 {

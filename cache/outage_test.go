@@ -2,7 +2,9 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"io/fs"
+	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -83,13 +85,16 @@ func TestOutageGrace(t *testing.T) {
 }
 
 // TestOpenOnAnyStore: Open takes any Store; a Cache on a store that is
-// not the one New makes has no directory to name.
+// not a directory has no directory or file to name.
 func TestOpenOnAnyStore(t *testing.T) {
 	_, err := Open(nil)
 	assert.Error(t, err)
 
 	dir := t.TempDir()
-	c, err := Open(newDirStore(dir, defaultConfig()), WithLogger(quietLog))
+	ds, err := NewDirStore(dir, quietLog)
+	require.NoError(t, err)
+	other := struct{ Store }{ds} // a store that is not the directory store
+	c, err := Open(other, WithLogger(quietLog))
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	token, err := c.RegisterContext(context.Background(), "alice", "a@b.org")
@@ -99,7 +104,16 @@ func TestOpenOnAnyStore(t *testing.T) {
 	assert.True(t, ok)
 	assert.Empty(t, c.CredsDir())
 	_, err = c.UserCredFile("alice")
-	assert.Error(t, err)
+	assert.ErrorIs(t, err, errors.ErrUnsupported)
+
+	// Open on the directory store names its directory, as New does.
+	onDir, err := Open(ds, WithLogger(quietLog))
+	require.NoError(t, err)
+	t.Cleanup(func() { onDir.Close() })
+	assert.Equal(t, dir, onDir.CredsDir())
+	file, err := onDir.UserCredFile("alice")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(dir, "alice.json"), file)
 
 	// The directory New makes reads the same record.
 	c2 := newTestCacheIn(t, dir)

@@ -144,37 +144,47 @@ func TestStaleDeregisterRacingResetAcrossProcesses(t *testing.T) {
 }
 
 func TestCurrentDeregisterRacingResetAcrossProcesses(t *testing.T) {
-	const resets = 30
+	const (
+		resets, users = 30, 40
+		// Rounds go on until Deregister has removed this many records
+		// while their resets were still running, the race the test is
+		// for, and fail if maxRounds do not get there.
+		minMidRun, maxRounds = 20, 10
+	)
 	dir := t.TempDir()
 	c := newTestCacheIn(t, dir)
-	users := make([]string, 40)
-	for i := range users {
-		users[i] = fmt.Sprintf("user%02d", i)
-	}
-	first := registerUsers(t, c, users...)
-
-	got := raceResetDeregister(t, dir, first, resets, false)
-
-	midRun := 0
-	for user, o := range got {
-		// Deregister linearizes while the user's record holds the token
-		// it is given; the next Reset then finds no record. Had the
-		// removal and a reset interleaved, Deregister would have accepted
-		// a token that an acknowledged Reset had already replaced.
-		require.Equal(t, 1, len(o.accepted), "deregisters of %q accepted", user)
-		assert.Equal(t, o.issued, o.accepted[0], "index of the token of %q that Deregister accepted, against the resets acknowledged", user)
-		assert.True(t, o.end == "gone" || o.issued == resets, "resets of %q ended %q after %d", user, o.end, o.issued)
-		assert.Zero(t, o.missing, "deregisters that found no record of %q", user)
-		if o.issued < resets {
-			midRun++
+	rounds, midRun := 0, 0
+	for ; rounds < maxRounds && midRun < minMidRun; rounds++ {
+		names := make([]string, users)
+		for i := range names {
+			names[i] = fmt.Sprintf("round%d-user%02d", rounds, i)
 		}
-		waitFor(t, "the watching cache to forget "+user, func() bool {
-			_, err := c.Verify(user, o.last)
-			return errors.Is(err, ErrNotRegistered)
-		})
-		assert.ErrorIs(t, c.Deregister(user, o.last), ErrNotRegistered, "second deregister of %q", user)
+		first := registerUsers(t, c, names...)
+
+		got := raceResetDeregister(t, dir, first, resets, false)
+
+		for user, o := range got {
+			// Deregister linearizes while the user's record holds the
+			// token it is given; the next Reset then finds no record.
+			// Had the removal and a reset interleaved, Deregister would
+			// have accepted a token that an acknowledged Reset had
+			// already replaced.
+			require.Equal(t, 1, len(o.accepted), "deregisters of %q accepted", user)
+			assert.Equal(t, o.issued, o.accepted[0], "index of the token of %q that Deregister accepted, against the resets acknowledged", user)
+			assert.True(t, o.end == "gone" || o.issued == resets, "resets of %q ended %q after %d", user, o.end, o.issued)
+			assert.Zero(t, o.missing, "deregisters that found no record of %q", user)
+			if o.issued < resets {
+				midRun++
+			}
+			waitFor(t, "the watching cache to forget "+user, func() bool {
+				_, err := c.Verify(user, o.last)
+				return errors.Is(err, ErrNotRegistered)
+			})
+			assert.ErrorIs(t, c.Deregister(user, o.last), ErrNotRegistered, "second deregister of %q", user)
+		}
 	}
-	t.Logf("deregister removed %d of %d users while resets were still running", midRun, len(users))
+	assert.GreaterOrEqual(t, midRun, minMidRun, "records that Deregister removed while their resets were still running, in %d rounds", rounds)
+	t.Logf("Deregister removed %d of %d records while their resets were still running", midRun, rounds*users)
 	left, err := newTestCacheIn(t, dir).Users()
 	require.NoError(t, err)
 	assert.Empty(t, left, "users left registered")
@@ -379,8 +389,11 @@ func drainLines(lines <-chan string) []string {
 
 func TestKilledWriterLeavesOldOrNewRecord(t *testing.T) {
 	const (
-		kills       = 50
 		user, email = "victim", "victim@example.org"
+		// At least minKills kills, and on until minMidWrite of them
+		// have interrupted a write, the case the test is for; fail if
+		// maxKills do not get there.
+		minKills, minMidWrite, maxKills = 50, 20, 200
 	)
 	dir := t.TempDir()
 	c := newTestCacheIn(t, dir)
@@ -393,8 +406,8 @@ func TestKilledWriterLeavesOldOrNewRecord(t *testing.T) {
 	}
 	rng := newTestRand(3)
 	var leftovers []string
-	midWrite := 0
-	for kill := range kills {
+	kills, midWrite, newRecords := 0, 0, 0
+	for ; kills < maxKills && (kills < minKills || midWrite < minMidWrite); kills++ {
 		// Kill after a few complete writes, or, half of the time, as soon
 		// as the next write has drawn its token.
 		writes, inWrite := 1+rng.IntN(3), rng.IntN(2) == 0
@@ -425,22 +438,27 @@ func TestKilledWriterLeavesOldOrNewRecord(t *testing.T) {
 		}
 
 		data, err := os.ReadFile(filepath.Join(dir, recordName(user)))
-		require.NoError(t, err, "record after kill %d", kill)
+		require.NoError(t, err, "record after kill %d", kills)
 		rec, err := decodeRecord(user, data, nil)
-		require.NoError(t, err, "record after kill %d", kill)
+		require.NoError(t, err, "record after kill %d", kills)
 		// The old record is the last complete write's; a new one can
 		// only be from a write the kill interrupted.
-		candidates := append([]string{announced[done-1]}, announced[done:]...)
-		found := false
-		for _, token := range candidates {
+		found := hashHex(rec.hash) == hash(announced[done-1])
+		if found {
+			current = announced[done-1]
+		}
+		for _, token := range announced[done:] {
 			if hashHex(rec.hash) == hash(token) {
 				current, found = token, true
+				newRecords++
 			}
 		}
-		require.True(t, found, "record after kill %d is neither the last complete write nor an interrupted one", kill)
+		require.True(t, found, "record after kill %d is neither the last complete write nor an interrupted one", kills)
 		leftovers = dirLeftovers(t, dir)
 	}
-	t.Logf("%d of %d kills interrupted a write; %d temporary files left", midWrite, kills, len(leftovers))
+	assert.GreaterOrEqual(t, midWrite, minMidWrite, "kills that interrupted a write, of %d", kills)
+	t.Logf("%d of %d kills interrupted a write, %d of them after the new record was in place; %d temporary files left",
+		midWrite, kills, newRecords, len(leftovers))
 
 	waitFor(t, "the watching cache to accept the last token", func() bool {
 		ok, err := c.Verify(user, current)

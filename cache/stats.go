@@ -11,9 +11,8 @@ import (
 // made, for metrics. See [Cache.Stats].
 type Stats struct {
 	// Hits counts lookups answered from memory, for registered users and
-	// for names known to have no record alike. It is an estimate: one hit
-	// in 64, chosen at random, is counted as 64 on one of eight striped
-	// counters, so that hits on two cores seldom write one cache line.
+	// for names known to have no record alike. It is an estimate: one
+	// hit in 64, chosen at random, counts 64.
 	Hits uint64
 
 	// Misses counts lookups that had to read the store.
@@ -50,8 +49,7 @@ type Stats struct {
 }
 
 // Stats returns a snapshot of the cache's counters. It is cheap enough to
-// call on every metrics scrape; counting costs the hot path no write on
-// most hits, and then a striped one (see Hits).
+// call on every metrics scrape.
 func (c *Cache) Stats() Stats {
 	m := c.memo
 	s := Stats{
@@ -81,13 +79,11 @@ const healthProbe = "fixiecreds-ready"
 
 // Ready reports whether the cache can answer from fresh data: nil if the
 // store can be read and its change feed has not been down for a poll
-// interval or longer. Otherwise the error says which: ErrClosed, the
-// store's error, or how long the feed has been down (every entry past
-// its poll interval then costs a read of the store, and answers depend on
-// the store being there). A feed that never reported (WithWatch(false),
-// or a directory on a file system that is always polled) is not counted
-// as down: that cache polls by design. Ready reads the store once: use it
-// for readiness probes, not on every request.
+// interval or longer; else ErrClosed, the store's error, or how long the
+// feed has been down. A feed that never reported (WithWatch(false), a
+// file system that is always polled) is not down: that cache polls by
+// design. Ready reads the store once: use it for readiness probes, not
+// on every request.
 func (c *Cache) Ready(ctx context.Context) error {
 	if c.closed.Load() {
 		return ErrClosed

@@ -24,16 +24,11 @@ type watchPolicy struct {
 }
 
 // platformWatchPolicy returns the policy on goos for a process that may
-// have openFiles files open.
-//
-// fsnotify's kqueue backend (macOS, iOS and the BSDs) opens a descriptor
-// for every entry of a watched directory, and lists the whole directory
-// again on each change. There, a directory is watched only while it has
-// at most a quarter of the open-file limit in entries, and at most
-// maxKqueueEntries; and a watch error, most likely running out of
-// descriptors, ends watching rather than have the watch open them all
-// again each poll interval. inotify (Linux) and ReadDirectoryChangesW
-// (Windows) watch the directory alone: no bound there.
+// have openFiles files open. fsnotify's kqueue backend (macOS, iOS, the
+// BSDs) opens a descriptor for every entry of a watched directory: there,
+// a directory is watched only while it has at most maxKqueueEntries and a
+// quarter of openFiles entries, and a watch error (most likely running
+// out of descriptors) ends watching.
 func platformWatchPolicy(goos string, openFiles uint64) watchPolicy {
 	switch goos {
 	case "darwin", "ios", "freebsd", "openbsd", "netbsd", "dragonfly":

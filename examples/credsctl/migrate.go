@@ -30,7 +30,7 @@ func importDir(_ *cache.Cache, c call) error {
 	if !fi.IsDir() {
 		return &failure{code: exitUsage, msg: fmt.Sprintf("cannot import %s: not a directory", dir)}
 	}
-	src, err := cache.NewDirStore(dir)
+	src, err := cache.NewDirStore(dir, nil)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func exportDir(_ *cache.Cache, c call) error {
 	if err != nil {
 		return err
 	}
-	dst, err := cache.NewDirStore(dir)
+	dst, err := cache.NewDirStore(dir, nil)
 	if err != nil {
 		return err
 	}

@@ -110,7 +110,7 @@ func (r *records) store() (cache.Store, error) {
 	if r.etcd != nil {
 		return r.etcd, nil
 	}
-	return cache.NewDirStore(r.creds.CredsDir())
+	return cache.NewDirStore(r.creds.CredsDir(), nil)
 }
 
 // String names the records for messages.
