@@ -56,45 +56,48 @@
 // drops every entry and the watch starts again from the current
 // revision.
 //
-// A connection can also die without an error: the watch then goes
-// silent, and silence looks like a quiet prefix. So each watch keeps a
-// heartbeat, every quarter of the poll interval ([cache.WithPollInterval],
-// 1 s by default). It asks etcd for a progress notification, which tells
-// the revision up to which every change has been sent, and so vouches for
-// the moment the request left; one request is outstanding at a time, so
-// that an answer is known to be to it. etcd drops such requests while it
-// catches a watch up. Whenever nothing has vouched for two beats, the
-// heartbeat reads linearizably instead: the read's revision, once the
-// watch has reported up to it, vouches for the moment the read left. A
-// watch whose progress request went unanswered for a beat has its later
-// answers trusted for their revision only, and is replaced once it has
-// caught up.
+// Silence proves nothing: a connection can die without an error, a
+// process can be paused, a goroutine starved, and each looks like a quiet
+// prefix. So the cache trusts an entry only within the trust window
+// ([cache.WithTrustWindow], 100 ms by default) of the last moment the
+// watch is proved to have reported every change, and each watch proves
+// it every quarter of the window. Each beat it takes the time, then reads
+// etcd linearizably (one key, count only): the read's revision covers
+// every change committed before that time. Once the watch has reported
+// every change up to that revision, by its events or by a progress
+// notification (which etcd sends on the watch's stream after every event
+// up to the revision it names), the moment is proved. A progress
+// notification alone proves nothing about a moment: a member sends its
+// own revision, which may lag behind the cluster's. A read is bounded at
+// twice the window, so that one sent to a member that froze gives way to
+// the next beat's, sent to the next member.
 //
-// When nothing has vouched for seven eighths of the poll interval, the
-// feed stops reporting, so that the cache trusts an entry for at most the
-// poll interval from then on, and a watch that has been silent meanwhile
-// is replaced by one that resumes from the last revision seen. A token
-// revoked elsewhere thus stops working on a server cut off from etcd
-// within twice the poll interval (in about one poll interval in the
-// tests). Once something vouches for the present again, the feed reports
-// again.
+// When nothing has proved for seven eighths of the poll interval
+// ([cache.WithPollInterval], 1 s by default), or the watch ends, the feed
+// stops reporting: the cache drops every entry and then trusts one for
+// the poll interval after its read, and a watch that has been silent
+// meanwhile is replaced by one that resumes from the last revision seen.
+// Once a moment after that is proved, the feed reports again.
 //
-// The watch is made with clientv3.WithRequireLeader: an etcd member cut
-// off from the rest of its cluster ends it, and it starts again, maybe on
-// another member. The heartbeat costs a small message each way per beat
-// and watch; it reads only while a watch catches up or its progress
-// requests go unanswered. Log lines about the feed (lost, reporting
-// again, a compaction) go to the client's logger.
+// The watch and the reads are made with clientv3.WithRequireLeader: an
+// etcd member cut off from the rest of its cluster refuses them, and the
+// next go to another member. At the default window, the heartbeat costs
+// each watch 40 linearizable reads of one key per second, and as many
+// progress requests on its stream while etcd's revision is ahead of the
+// prefix's. Log lines about the feed (lost, reporting again, a
+// compaction) go to the client's logger.
 //
 // # Outages
 //
-// While the feed reports, a cached user costs no call to etcd. When the
-// feed stops reporting, an entry older than the poll interval is read
-// again; if etcd cannot be reached, Verify fails (the middleware answers
-// 500) instead of answering from data that may be stale, so a token
-// revoked while a server was cut off is refused there too.
-// [cache.WithOutageGrace] trades that for availability. Registrations, resets and deregistrations fail while
-// etcd is out of reach. Nothing needs restarting when etcd is back: the
+// While the feed reports and proves, a cached user costs no call to
+// etcd. Once the window has passed without proof, an entry is read again
+// before it answers; if etcd cannot be reached, Verify fails (the
+// middleware answers 500) instead of answering from data that may be
+// stale, so a token revoked while a server was cut off is refused there
+// too. [cache.WithOutageGrace] trades that for availability, for records
+// read since the feed last stopped reporting: its loss drops the others.
+// Registrations, resets and deregistrations fail while etcd is out of
+// reach. Nothing needs restarting when etcd is back: the
 // client reconnects, the watch resumes, and the feed reports again.
 //
 // # What an operator must set
