@@ -2,6 +2,8 @@ package etcdstore_test
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -78,3 +80,45 @@ func TestEtcdRestart(t *testing.T) {
 	waitVerify(t, b, "alice", token, false, nil, "the other server to refuse the token reset after the outage")
 	assertVerify(t, b, "alice", newer, true, nil, "the new token, after the outage")
 }
+
+// TestOutagesLeakNothing: etcd goes down and comes back, again and
+// again, while a store watches, replacing its silent watch each poll
+// interval of every outage; once etcd is back and the feed reports,
+// the goroutines, clientv3's watch streams among them, are as many as
+// before. Not parallel: it counts goroutines.
+func TestOutagesLeakNothing(t *testing.T) {
+	const (
+		poll   = 200 * time.Millisecond
+		cycles = 4
+		down   = 5 * poll // long enough for several replacements
+		slack  = 10       // goroutines that come and go: timers, reads
+	)
+	srv := newEtcd(t)
+	p := newProxy(t, srv.endpoint())
+	s := newStore(t, p.addr(), newPrefix(t))
+	f := &spy{}
+	stop := s.Watch(f, timing(poll))
+	defer stop()
+	f.waitReporting(t, true)
+	streams := len(goroutines(watchStreams))
+	baseline := runtime.NumGoroutine()
+
+	for i := range cycles {
+		p.Cut()
+		srv.stop()
+		f.waitReporting(t, false)
+		outage := time.Now()
+		waitFor(t, "the outage to last", func() bool { return time.Since(outage) >= down })
+		require.NoError(t, srv.start())
+		p.Restore()
+		f.waitReporting(t, true)
+		waitFor(t, fmt.Sprintf("goroutines to settle after outage %d (baseline %d)", i+1, baseline), func() bool {
+			return runtime.NumGoroutine() <= baseline+slack && len(goroutines(watchStreams)) <= streams
+		})
+	}
+	t.Logf("after %d outages: %d goroutines (%d before), %d of clientv3's watch streams (%d before)",
+		cycles, runtime.NumGoroutine(), baseline, len(goroutines(watchStreams)), streams)
+}
+
+// watchStreams names the goroutines of clientv3's gRPC watch streams.
+const watchStreams = "client/v3.(*watchGRPCStream)"
