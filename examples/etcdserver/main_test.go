@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -256,6 +257,16 @@ func hello(ctx context.Context, hc *http.Client, base, user, token string) (int,
 	defer resp.Body.Close()
 	_, err = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, err
+}
+
+// The help speaks of the store, never of a credentials directory, which
+// this server has none of.
+func TestEtcdServerHelp(t *testing.T) {
+	t.Parallel()
+	r := exampletest.Run(t, exampletest.Bin(t, "etcdserver"), nil, "", "-h")
+	require.Equal(t, 0, r.Code)
+	assert.Contains(t, r.Stderr, "-max-users")
+	assert.NotContains(t, strings.ToLower(r.Stderr), "director")
 }
 
 // freeAddr returns a loopback address that was free a moment ago.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,4 +87,51 @@ func freeAddr(t *testing.T) string {
 	require.NoError(t, err)
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// TestClientLogs: etcd's client, through NewClient, logs no warning for
+// a call its caller cancelled (an HTTP client that went away), warns of
+// one that timed out, and never names its first endpoint as the member
+// a call went to.
+func TestClientLogs(t *testing.T) {
+	t.Parallel()
+	var out syncBuilder
+	log := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	first := freeAddr(t) // nothing listens
+	client, err := etcdconn.NewClient([]string{first}, log)
+	require.NoError(t, err)
+	defer client.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err = client.Get(ctx, "k")
+	require.ErrorIs(t, err, context.Canceled)
+	ctx, cancel = context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = client.Get(ctx, "k")
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+
+	lines := out.String()
+	assert.Contains(t, lines, `level=WARN msg="retrying of unary invoker failed"`)
+	assert.Contains(t, lines, "code = DeadlineExceeded")
+	assert.NotContains(t, lines, "code = Canceled", "a call its caller cancelled, at WARN")
+	assert.NotContains(t, lines, "target=", "the client's first endpoint, as the target of every call")
+}
+
+// syncBuilder is a strings.Builder safe for concurrent use.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
