@@ -10,6 +10,11 @@
 //		DialTimeout:          5 * time.Second,
 //		DialKeepAliveTime:    10 * time.Second,
 //		DialKeepAliveTimeout: 3 * time.Second,
+//		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+//			Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond,
+//				Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+//			MinConnectTimeout: 2 * time.Second,
+//		})},
 //	})
 //	if err != nil { … }
 //	defer client.Close()
@@ -40,7 +45,12 @@
 // record and write it back in a transaction on the key's ModRevision,
 // which is the record's [cache.Version]: a Deregister racing a Reset
 // never removes the record the Reset wrote. A call whose context has no
-// deadline is bounded at 5 s, etcd's own request timeout.
+// deadline is bounded at 5 s, etcd's own request timeout. A read not
+// answered within 100 ms is sent again, to the next member, the first
+// attempt still waiting, up to three at once: a member that froze keeps
+// its connections open, and would otherwise hold a third of the reads
+// for the whole bound until the client's keepalive drops it. Writes are
+// sent once: one that timed out may have been applied.
 //
 // # The feed and its heartbeat
 //
@@ -97,7 +107,15 @@
 // too. [cache.WithOutageGrace] trades that for availability, for records
 // read since the feed last stopped reporting: its loss drops the others.
 // Registrations, resets and deregistrations fail while etcd is out of
-// reach. Nothing needs restarting when etcd is back: the
+// reach.
+//
+// Once a watch finds etcd out of reach (its feed is not reporting and
+// its reads have gone unanswered for a poll interval), every call of the Store fails at once with [ErrUnreachable]
+// instead of waiting for its bound, so that a flood of requests for
+// users not in memory holds no connection of a server for seconds; the
+// heartbeat goes on reading, one read at a time, and calls are sent
+// again from the first answer on. A Store that nothing watches never
+// fails so: a cache with watching off polls, and must keep working. Nothing needs restarting when etcd is back: the
 // client reconnects, the watch resumes, and the feed reports again.
 //
 // # What an operator must set
@@ -115,6 +133,10 @@
 //     gRPC closes a connection that died silently and moves to another
 //     member. The heartbeat notices such a connection within the poll
 //     interval either way, but only the client can replace it.
+//   - A short reconnect backoff on the client (grpc.WithConnectParams
+//     in DialOptions, with a MaxDelay of a second or so): gRPC's default
+//     lets the wait between attempts grow to two minutes, and a server
+//     then serves again up to that long after etcd is back.
 //   - A prefix per deployment, ending with '/'. Every server and admin
 //     tool of a deployment must use the same prefix and the same token
 //     size ([cache.WithNBytes]).

@@ -27,6 +27,10 @@ import (
 var shared *etcdServer
 
 func TestMain(m *testing.M) {
+	if member := os.Getenv(memberEnv); member != "" {
+		// This process is a member of a test's cluster (see cluster.go).
+		os.Exit(runMember(member))
+	}
 	dir, err := os.MkdirTemp("", "etcdstore-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

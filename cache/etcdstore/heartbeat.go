@@ -51,11 +51,11 @@ func (w *watch) onTick() {
 // change committed before it was sent. A read is bounded, so that one
 // sent to a member that froze gives way to the next beat's, which goes
 // to the next member: an answer later than the window proves too little
-// to matter. While reads fail, one is in flight at a time. Stopping the
-// watch does not cancel a read, which clientv3 would log as a failure:
-// it waits for it, within the bound.
+// to matter. While the feed is not reporting and reads fail, one is in
+// flight at a time. Stopping the watch does not cancel a read, which
+// clientv3 would log as a failure: it waits for it, within the bound.
 func (w *watch) startRead() {
-	if w.clientGone || w.failing && w.reading > 0 {
+	if w.clientGone || w.failing && !w.reporting && w.reading > 0 {
 		return
 	}
 	w.reading++
@@ -81,6 +81,7 @@ func (w *watch) startRead() {
 func (w *watch) onRead(r readResult) {
 	w.reading--
 	w.failing = r.err != nil
+	w.health.read(w, r.err)
 	if r.err != nil {
 		w.log.Debug("etcdstore: heartbeat read failed", zap.Error(r.err))
 		return
@@ -189,6 +190,7 @@ func (w *watch) sendProgress(sess *session) {
 // another poll interval.
 func (w *watch) onDeadline() {
 	w.lose("heartbeat unanswered")
+	w.health.check(w)
 	w.deadline.Reset(w.poll)
 	if w.sess == nil || w.clientGone {
 		return
@@ -200,4 +202,56 @@ func (w *watch) onDeadline() {
 	w.log.Debug("etcdstore: watch silent; starting it again", zap.Int64("from", w.lastRev))
 	w.endSession()
 	w.startSession()
+}
+
+// health is what a watch knows of etcd's reach, from its heartbeat's
+// reads: etcd is out of reach while the feed is not reporting and no
+// read has been answered for a poll interval (since the watch started,
+// at first). While any watch finds it so, the Store's calls fail at once
+// with ErrUnreachable; the heartbeat's reads go on, and the first
+// answered ends it.
+type health struct {
+	started  time.Time // when the watch started
+	answered time.Time // when a read was last answered; zero if never
+	down     bool      // counted in the Store's down
+}
+
+// read notes the outcome of a heartbeat read.
+func (h *health) read(w *watch, err error) {
+	if err == nil {
+		h.answered = time.Now()
+		if h.down {
+			h.down = false
+			w.s.down.Add(-1)
+			w.log.Info("etcdstore: etcd answers again")
+		}
+		return
+	}
+	h.check(w)
+}
+
+// check marks etcd out of reach if it is.
+func (h *health) check(w *watch) {
+	if h.down || w.reporting || w.clientGone {
+		return
+	}
+	since := h.started
+	if !h.answered.IsZero() {
+		since = h.answered
+	}
+	if time.Since(since) < w.poll {
+		return
+	}
+	h.down = true
+	w.s.down.Add(1)
+	w.log.Warn("etcdstore: etcd out of reach; calls fail at once until it answers",
+		zap.Duration("unanswered_for", time.Since(since).Round(time.Millisecond)))
+}
+
+// leave takes the watch out of the Store's count, when it stops.
+func (h *health) leave(s *Store) {
+	if h.down {
+		h.down = false
+		s.down.Add(-1)
+	}
 }

@@ -45,6 +45,7 @@ func (s *Store) Watch(feed cache.Feed, timing cache.FeedTiming) (stop func()) {
 		log:    logger(s.client).With(zap.String("prefix", s.prefix)),
 		opened: make(chan opened),
 		reads:  make(chan readResult),
+		health: health{started: time.Now()},
 	}
 	exited := make(chan struct{})
 	go w.run(exited)
@@ -83,8 +84,9 @@ type watch struct {
 	// proofs are the heartbeat's reads whose revision the watch has not
 	// reported up to yet.
 	proofs  []proof
-	reading int  // reads in flight
-	failing bool // the last read to end failed
+	reading int    // reads in flight
+	failing bool   // the last read to end failed
+	health  health // whether etcd answers them
 
 	// confirmed: every change committed before this moment has been
 	// reported. The deadline fires when it is lossAfter old.
@@ -131,6 +133,7 @@ func (w *watch) lossAfter() time.Duration { return w.poll - w.poll/8 }
 func (w *watch) run(exited chan<- struct{}) {
 	defer close(exited)
 	defer w.helpers.Wait()
+	defer w.health.leave(w.s)
 	defer w.endSession()
 	tick := time.NewTicker(w.beat)
 	defer tick.Stop()

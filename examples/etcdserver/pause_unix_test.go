@@ -133,24 +133,6 @@ func testPausedServer(t *testing.T, restart bool) {
 	}
 }
 
-// hello calls /hello on base as user with token, through hc, and returns
-// the status code.
-func hello(ctx context.Context, hc *http.Client, base, user, token string) (int, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/hello", nil)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("X-Fixie-User", user)
-	req.Header.Set("X-Fixie-Token", token)
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	_, err = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode, err
-}
-
 // testEtcd is an etcd member of a test's own, which the test can stop
 // and start again on the same data and addresses.
 type testEtcd struct {
