@@ -77,7 +77,7 @@
 //	-resets r            resets per second (4)
 //	-hold d              how long each fault lasts (2s)
 //	-pause-users n       users reset while a server is stopped (10)
-//	-goroutine-slack n   goroutines a server may gain (25)
+//	-goroutine-slack n   goroutines a server may gain (12)
 //	-fd-slack n          descriptors a server may gain (10)
 //	-timeout d           bound on the whole run, builds included (4m)
 //	-keep                keep the logs and data, and say where

@@ -400,5 +400,11 @@ func sleepUntil(ctx context.Context, t time.Time) {
 	}
 }
 
-// ms rounds d to the millisecond, for reports.
-func ms(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+// ms rounds d to the millisecond, or below a millisecond to 10 µs, for
+// reports.
+func ms(d time.Duration) time.Duration {
+	if d < time.Millisecond && d > -time.Millisecond {
+		return d.Round(10 * time.Microsecond)
+	}
+	return d.Round(time.Millisecond)
+}

@@ -53,10 +53,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		Load:       loadConfig{Rate: 300, RevokedShare: 0.3, Resets: 4},
 		Hold:       2 * time.Second,
 		PauseUsers: 10,
-		// An idle server holds a few dozen goroutines; a leak of one
-		// watch stream per reconnection passes this within a few
-		// outages.
-		GoroutineSlack: 25,
+		// An idle server holds about 30 goroutines, a few less while a
+		// member's connection is being made again; a leak of a watch
+		// stream per reconnection passes this within seconds of outage.
+		GoroutineSlack: 12,
 		FDSlack:        10,
 		Timeout:        4 * time.Minute,
 	}
