@@ -50,11 +50,17 @@ func (d *dumpSummary) line(line string) {
 	if d.state == "" || line == "" || strings.HasPrefix(line, "\t") {
 		return
 	}
-	fn := line
-	if i := strings.LastIndexByte(line, '('); i > 0 {
-		fn = line[:i] // without the arguments
+	fn, created := strings.CutPrefix(line, "created by ")
+	if i := strings.LastIndexByte(fn, '('); i > 0 && !created {
+		fn = fn[:i] // without the arguments
+	}
+	if created {
+		fn, _, _ = strings.Cut(fn, " in goroutine ")
 	}
 	if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "internal/") {
+		if created {
+			d.state = "" // the runtime's own goroutine
+		}
 		return // the runtime's own waiting: the caller says more
 	}
 	if d.counts == nil {

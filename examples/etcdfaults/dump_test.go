@@ -43,6 +43,22 @@ internal/poll.runtime_pollWait(0x7f, 0x72)
 net.(*conn).Read(0xc0, {0xc0, 0x8000, 0x8000})
 	/usr/lib/go/src/net/net.go:194 +0x45
 
+goroutine 2 gp=0xc000003880 m=nil [force gc (idle), 2 minutes]:
+runtime.gopark(0x0?, 0x0?, 0x0?, 0x0?, 0x0?)
+	/usr/lib/go/src/runtime/proc.go:435 +0xce fp=0xc0 sp=0xc0 pc=0x475a2e
+runtime.goparkunlock(...)
+	/usr/lib/go/src/runtime/proc.go:441
+runtime.forcegchelper()
+	/usr/lib/go/src/runtime/proc.go:348 +0xb8 fp=0xc0 sp=0xc0 pc=0x44a0b8
+created by runtime.init.7 in goroutine 1
+	/usr/lib/go/src/runtime/proc.go:336 +0x1a
+
+goroutine 43 gp=0xc000103d00 m=nil [select]:
+runtime.gopark(0x0?, 0x0?, 0x0?, 0x0?, 0x0?)
+	/usr/lib/go/src/runtime/proc.go:435 +0xce fp=0xc0 sp=0xc0 pc=0x475a2e
+created by example.org/app.start in goroutine 1
+	/src/app.go:12 +0x1a
+
 rax    0xca
 rip    0x47c2a1
 `
@@ -52,9 +68,10 @@ func TestDumpSummary(t *testing.T) {
 	for line := range strings.SplitSeq(sampleDump, "\n") {
 		d.line(line)
 	}
-	assert.Equal(t, `5 goroutines, the most frequent:
+	assert.Equal(t, `7 goroutines, the most frequent:
       2 [select] google.golang.org/grpc/internal/transport.(*controlBuffer).get
       1 [IO wait] net.(*conn).Read
+      1 [select] example.org/app.start
       1 [select] main.main
 `, d.String())
 }
