@@ -10,6 +10,11 @@
 //		DialTimeout:          5 * time.Second,
 //		DialKeepAliveTime:    10 * time.Second,
 //		DialKeepAliveTimeout: 3 * time.Second,
+//		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{
+//			Backoff: backoff.Config{BaseDelay: 100 * time.Millisecond,
+//				Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+//			MinConnectTimeout: 2 * time.Second,
+//		})},
 //	})
 //	if err != nil { … }
 //	defer client.Close()
@@ -40,7 +45,12 @@
 // record and write it back in a transaction on the key's ModRevision,
 // which is the record's [cache.Version]: a Deregister racing a Reset
 // never removes the record the Reset wrote. A call whose context has no
-// deadline is bounded at 5 s, etcd's own request timeout.
+// deadline is bounded at 5 s, etcd's own request timeout. A read not
+// answered within 100 ms is sent again, to the next member, the first
+// attempt still waiting, up to three at once: a member that froze keeps
+// its connections open, and would otherwise hold a third of the reads
+// for the whole bound until the client's keepalive drops it. Writes are
+// sent once: one that timed out may have been applied.
 //
 // # The feed and its heartbeat
 //
@@ -56,45 +66,56 @@
 // drops every entry and the watch starts again from the current
 // revision.
 //
-// A connection can also die without an error: the watch then goes
-// silent, and silence looks like a quiet prefix. So each watch keeps a
-// heartbeat, every quarter of the poll interval ([cache.WithPollInterval],
-// 1 s by default). It asks etcd for a progress notification, which tells
-// the revision up to which every change has been sent, and so vouches for
-// the moment the request left; one request is outstanding at a time, so
-// that an answer is known to be to it. etcd drops such requests while it
-// catches a watch up. Whenever nothing has vouched for two beats, the
-// heartbeat reads linearizably instead: the read's revision, once the
-// watch has reported up to it, vouches for the moment the read left. A
-// watch whose progress request went unanswered for a beat has its later
-// answers trusted for their revision only, and is replaced once it has
-// caught up.
+// Silence proves nothing: a connection can die without an error, a
+// process can be paused, a goroutine starved, and each looks like a quiet
+// prefix. So the cache trusts an entry only within the trust window
+// ([cache.WithTrustWindow], 100 ms by default) of the last moment the
+// watch is proved to have reported every change, and each watch proves
+// it every quarter of the window. Each beat it takes the time, then reads
+// etcd linearizably (one key, count only): the read's revision covers
+// every change committed before that time. Once the watch has reported
+// every change up to that revision, by its events or by a progress
+// notification (which etcd sends on the watch's stream after every event
+// up to the revision it names), the moment is proved. A progress
+// notification alone proves nothing about a moment: a member sends its
+// own revision, which may lag behind the cluster's. A read is bounded at
+// twice the window, so that one sent to a member that froze gives way to
+// the next beat's, sent to the next member.
 //
-// When nothing has vouched for seven eighths of the poll interval, the
-// feed stops reporting, so that the cache trusts an entry for at most the
-// poll interval from then on, and a watch that has been silent meanwhile
-// is replaced by one that resumes from the last revision seen. A token
-// revoked elsewhere thus stops working on a server cut off from etcd
-// within twice the poll interval (in about one poll interval in the
-// tests). Once something vouches for the present again, the feed reports
-// again.
+// When nothing has proved for seven eighths of the poll interval
+// ([cache.WithPollInterval], 1 s by default), or the watch ends, the feed
+// stops reporting: the cache drops every entry and then trusts one for
+// the poll interval after its read, and a watch that has been silent
+// meanwhile is replaced by one that resumes from the last revision seen.
+// Once a moment after that is proved, the feed reports again.
 //
-// The watch is made with clientv3.WithRequireLeader: an etcd member cut
-// off from the rest of its cluster ends it, and it starts again, maybe on
-// another member. The heartbeat costs a small message each way per beat
-// and watch; it reads only while a watch catches up or its progress
-// requests go unanswered. Log lines about the feed (lost, reporting
-// again, a compaction) go to the client's logger.
+// The watch and the reads are made with clientv3.WithRequireLeader: an
+// etcd member cut off from the rest of its cluster refuses them, and the
+// next go to another member. At the default window, the heartbeat costs
+// each watch 40 linearizable reads of one key per second, and as many
+// progress requests on its stream while etcd's revision is ahead of the
+// prefix's. Log lines about the feed (lost, reporting again, a
+// compaction) go to the client's logger.
 //
 // # Outages
 //
-// While the feed reports, a cached user costs no call to etcd. When the
-// feed stops reporting, an entry older than the poll interval is read
-// again; if etcd cannot be reached, Verify fails (the middleware answers
-// 500) instead of answering from data that may be stale, so a token
-// revoked while a server was cut off is refused there too.
-// [cache.WithOutageGrace] trades that for availability. Registrations, resets and deregistrations fail while
-// etcd is out of reach. Nothing needs restarting when etcd is back: the
+// While the feed reports and proves, a cached user costs no call to
+// etcd. Once the window has passed without proof, an entry is read again
+// before it answers; if etcd cannot be reached, Verify fails (the
+// middleware answers 500) instead of answering from data that may be
+// stale, so a token revoked while a server was cut off is refused there
+// too. [cache.WithOutageGrace] trades that for availability, for records
+// read since the feed last stopped reporting: its loss drops the others.
+// Registrations, resets and deregistrations fail while etcd is out of
+// reach.
+//
+// Once a watch finds etcd out of reach (its feed is not reporting and
+// its reads have gone unanswered for a poll interval), every call of the Store fails at once with [ErrUnreachable]
+// instead of waiting for its bound, so that a flood of requests for
+// users not in memory holds no connection of a server for seconds; the
+// heartbeat goes on reading, one read at a time, and calls are sent
+// again from the first answer on. A Store that nothing watches never
+// fails so: a cache with watching off polls, and must keep working. Nothing needs restarting when etcd is back: the
 // client reconnects, the watch resumes, and the feed reports again.
 //
 // # What an operator must set
@@ -112,6 +133,10 @@
 //     gRPC closes a connection that died silently and moves to another
 //     member. The heartbeat notices such a connection within the poll
 //     interval either way, but only the client can replace it.
+//   - A short reconnect backoff on the client (grpc.WithConnectParams
+//     in DialOptions, with a MaxDelay of a second or so): gRPC's default
+//     lets the wait between attempts grow to two minutes, and a server
+//     then serves again up to that long after etcd is back.
 //   - A prefix per deployment, ending with '/'. Every server and admin
 //     tool of a deployment must use the same prefix and the same token
 //     size ([cache.WithNBytes]).

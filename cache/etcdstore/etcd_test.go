@@ -27,6 +27,10 @@ import (
 var shared *etcdServer
 
 func TestMain(m *testing.M) {
+	if member := os.Getenv(memberEnv); member != "" {
+		// This process is a member of a test's cluster (see cluster.go).
+		os.Exit(runMember(member))
+	}
 	dir, err := os.MkdirTemp("", "etcdstore-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -128,13 +132,13 @@ func freePort() int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// newClient returns a client on endpoint, closed at the end of the test.
-// It reconnects quickly, so that tests that cut connections do not wait
-// on gRPC's default backoff (up to two minutes).
-func newClient(t testing.TB, endpoint string) *clientv3.Client {
+// newClient returns a client on endpoints, closed at the end of the
+// test. It reconnects quickly, so that tests that cut connections do not
+// wait on gRPC's default backoff (up to two minutes).
+func newClient(t testing.TB, endpoints ...string) *clientv3.Client {
 	t.Helper()
 	c, err := clientv3.New(clientv3.Config{
-		Endpoints:   []string{endpoint},
+		Endpoints:   endpoints,
 		DialTimeout: 5 * time.Second,
 		Logger:      zap.NewNop(),
 		DialOptions: []grpc.DialOption{grpc.WithConnectParams(grpc.ConnectParams{

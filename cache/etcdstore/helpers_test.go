@@ -36,15 +36,20 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // feedCall is one call a store made to a spy.
 type feedCall struct {
 	at   time.Time
-	kind string // "changed", "all", "reporting"
+	kind string // "changed", "all", "reporting", "caughtup"
 	user string
 	on   bool
+	t    time.Time // of a CaughtUp
 }
 
 // spy is a cache.Feed that records every call and passes it on to the
 // feed of the cache, if any.
 type spy struct {
 	next cache.Feed
+
+	// onChanged, if not nil, is called by Changed first, from the
+	// watch's goroutine.
+	onChanged func(user string)
 
 	mu    sync.Mutex
 	calls []feedCall
@@ -60,6 +65,9 @@ func (f *spy) add(c feedCall) {
 }
 
 func (f *spy) Changed(user string) {
+	if f.onChanged != nil {
+		f.onChanged(user)
+	}
 	f.add(feedCall{kind: "changed", user: user})
 	if f.next != nil {
 		f.next.Changed(user)
@@ -79,6 +87,16 @@ func (f *spy) Reporting(on bool) {
 		f.next.Reporting(on)
 	}
 }
+
+func (f *spy) CaughtUp(t time.Time) {
+	f.add(feedCall{kind: "caughtup", t: t})
+	if f.next != nil {
+		f.next.CaughtUp(t)
+	}
+}
+
+// isChange reports whether c reports a change.
+func isChange(c feedCall) bool { return c.kind == "changed" || c.kind == "all" }
 
 // mark returns the number of calls so far.
 func (f *spy) mark() int {
@@ -129,9 +147,15 @@ type spied struct {
 	feed *spy
 }
 
-func (s *spied) Watch(feed cache.Feed, poll time.Duration) func() {
+func (s *spied) Watch(feed cache.Feed, t cache.FeedTiming) func() {
 	s.feed.next = feed
-	return s.Store.Watch(s.feed, poll)
+	return s.Store.Watch(s.feed, t)
+}
+
+// timing returns the feed timing of a cache with the poll interval
+// given and the default trust window, 100 ms or poll if shorter.
+func timing(poll time.Duration) cache.FeedTiming {
+	return cache.FeedTiming{Poll: poll, Window: min(100*time.Millisecond, poll)}
 }
 
 // openCache returns a cache on store, closed at the end of the test, and

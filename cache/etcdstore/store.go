@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -18,6 +19,17 @@ const (
 	// request timeout is 5 s; a linearizable read waits out a leader
 	// election, which takes about one election timeout (1 s by default).
 	callTimeout = 5 * time.Second
+
+	// hedgeAfter is how long a read waits for an answer before it is
+	// sent again, to the next member, the first attempt still waiting:
+	// a member that froze (a stopped process, a host that stalls) keeps
+	// its connection open, and would hold the read until callTimeout. A
+	// healthy member answers in milliseconds, or, during an election,
+	// once it is over.
+	hedgeAfter = 100 * time.Millisecond
+
+	// maxAttempts bounds the attempts of one read in flight at once.
+	maxAttempts = 3
 
 	// listPage is how many keys List asks for at a time.
 	listPage = 10_000
@@ -38,7 +50,19 @@ type Store struct {
 	client   *clientv3.Client
 	prefix   string
 	listPage int64 // keys per page of List
+
+	// down counts the watches that find etcd out of reach (see health):
+	// while it is not 0, calls fail at once.
+	down atomic.Int32
 }
+
+// ErrUnreachable is the error, wrapped, of a call that failed at once
+// because a watch of the Store found etcd out of reach: its feed is not
+// reporting and its heartbeat's reads have gone unanswered for a poll
+// interval. Calls fail so, rather than each wait up to its bound, until
+// a heartbeat read is answered again. A Store that nothing watches never
+// fails so.
+var ErrUnreachable = errors.New("etcdstore: etcd out of reach")
 
 var _ cache.Store = (*Store)(nil)
 
@@ -78,12 +102,12 @@ func (s *Store) Read(ctx context.Context, user string) (cache.Record, error) {
 	if err != nil {
 		return cache.Record{}, err
 	}
-	ctx, cancel, err := bound(ctx)
+	ctx, cancel, err := s.bound(ctx)
 	if err != nil {
 		return cache.Record{}, fmt.Errorf("etcdstore: reading record of %q: %w", user, err)
 	}
 	defer cancel()
-	resp, err := s.client.Get(ctx, key)
+	resp, err := s.get(ctx, key)
 	if err != nil {
 		return cache.Record{}, failed(ctx, "reading record of", user, err)
 	}
@@ -101,7 +125,7 @@ func (s *Store) Create(ctx context.Context, user string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel, err := bound(ctx)
+	ctx, cancel, err := s.bound(ctx)
 	if err != nil {
 		return fmt.Errorf("etcdstore: creating record of %q: %w", user, err)
 	}
@@ -125,7 +149,7 @@ func (s *Store) Put(ctx context.Context, user string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel, err := bound(ctx)
+	ctx, cancel, err := s.bound(ctx)
 	if err != nil {
 		return fmt.Errorf("etcdstore: writing record of %q: %w", user, err)
 	}
@@ -144,7 +168,7 @@ func (s *Store) CompareAndSwap(ctx context.Context, user string, old cache.Versi
 	if err != nil {
 		return err
 	}
-	ctx, cancel, err := bound(ctx)
+	ctx, cancel, err := s.bound(ctx)
 	if err != nil {
 		return fmt.Errorf("etcdstore: swapping record of %q: %w", user, err)
 	}
@@ -177,7 +201,7 @@ func (s *Store) Remove(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel, err := bound(ctx)
+	ctx, cancel, err := s.bound(ctx)
 	if err != nil {
 		return fmt.Errorf("etcdstore: removing record of %q: %w", user, err)
 	}
@@ -196,7 +220,7 @@ func (s *Store) Remove(ctx context.Context, user string) error {
 // prefix, read as of one revision, a page of keys (no values) at a time.
 // It lists every key; the cache leaves out those that name no user.
 func (s *Store) List(ctx context.Context) ([]string, error) {
-	ctx, cancel, err := bound(ctx)
+	ctx, cancel, err := s.bound(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("etcdstore: listing records: %w", err)
 	}
@@ -212,7 +236,7 @@ func (s *Store) List(ctx context.Context) ([]string, error) {
 		if rev != 0 {
 			opts = append(opts, clientv3.WithRev(rev))
 		}
-		resp, err := s.client.Get(ctx, from, opts...)
+		resp, err := s.get(ctx, from, opts...)
 		if err != nil {
 			return nil, failed(ctx, "listing records", "", err)
 		}
@@ -232,12 +256,73 @@ func (s *Store) List(ctx context.Context) ([]string, error) {
 // version is the Version of a record whose key has ModRevision rev.
 func version(rev int64) cache.Version { return cache.Version(strconv.FormatInt(rev, 10)) }
 
+// get reads linearizably. While no attempt has been answered, it sends
+// another every hedgeAfter, up to maxAttempts in flight; gRPC sends each
+// to the next member. It returns the first answer, or the last error
+// once every attempt has failed and no more may be sent, or ctx ends, or
+// etcd is found out of reach.
+func (s *Store) get(ctx context.Context, key string, opts ...clientv3.OpOption) (*clientv3.GetResponse, error) {
+	type result struct {
+		resp *clientv3.GetResponse
+		err  error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	results := make(chan result, maxAttempts)
+	sent, pending := 0, 0
+	send := func() {
+		sent++
+		pending++
+		go func() {
+			resp, err := s.client.Get(ctx, key, opts...)
+			results <- result{resp, err}
+		}()
+	}
+	defer func() {
+		cancel()
+		for range pending { // each ends at once once ctx is cancelled
+			<-results
+		}
+	}()
+	send()
+	hedge := time.NewTicker(hedgeAfter)
+	defer hedge.Stop()
+	var last error
+	for {
+		select {
+		case r := <-results:
+			pending--
+			if r.err == nil {
+				return r.resp, nil
+			}
+			last = r.err
+			if ctx.Err() != nil || sent == maxAttempts {
+				if pending == 0 {
+					return nil, last
+				}
+				continue
+			}
+			send()
+		case <-hedge.C:
+			if s.down.Load() > 0 {
+				return nil, fmt.Errorf("%w (still waiting for an answer)", ErrUnreachable)
+			}
+			if pending > 0 && sent < maxAttempts {
+				send()
+			}
+		}
+	}
+}
+
 // bound returns ctx with a deadline, callTimeout away if it has none, or
-// the context's error if it has already ended: such a call must change
-// nothing, and is not even sent.
-func bound(ctx context.Context) (context.Context, context.CancelFunc, error) {
+// an error if the call is not to be sent: the context's if it has
+// already ended (such a call must change nothing), ErrUnreachable while
+// etcd is known to be out of reach.
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
+	}
+	if s.down.Load() > 0 {
+		return nil, nil, ErrUnreachable
 	}
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}, nil

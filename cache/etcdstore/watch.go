@@ -2,42 +2,50 @@ package etcdstore
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
-	"google.golang.org/grpc/metadata"
 
 	"github.com/fixiecreds/fixiecreds/cache"
 )
 
 // Watch implements [cache.Store]: one etcd watch on the prefix, and a
-// heartbeat that tells whether it still reports every change. See the
-// package documentation, "The feed and its heartbeat", for how.
+// heartbeat that proves, about every timing.Window/4, that the watch has
+// delivered every change committed until then. See the package
+// documentation, "The feed and its heartbeat", for how.
 //
-// The watch has a clientv3.Watcher of its own on the Store's client.
-// Stop cancels the watch, waits until the last call to feed has
-// returned, and closes that Watcher, which ends the gRPC streams it
-// opened; it never closes the client. Stop may be called more than once.
-func (s *Store) Watch(feed cache.Feed, poll time.Duration) (stop func()) {
+// Each etcd watch has a clientv3.Watcher of its own on the Store's
+// client, closed when the watch ends, which ends the gRPC stream it
+// opened even while it reconnects. Stop cancels the watch and waits
+// until the last call to feed has returned and every Watcher it made is
+// closed; it never closes the client. Stop may be called more than once.
+func (s *Store) Watch(feed cache.Feed, timing cache.FeedTiming) (stop func()) {
+	poll := timing.Poll
+	if poll <= 0 {
+		poll = time.Second
+	}
+	window := min(timing.Window, poll)
+	if window <= 0 {
+		window = poll
+	}
 	// WithRequireLeader: a member cut off from the rest of its cluster
-	// ends the watch with ErrNoLeader rather than keep it open and
-	// silent.
+	// ends the watch, and refuses the heartbeat's reads, with ErrNoLeader
+	// rather than keep them open and silent.
 	ctx, cancel := context.WithCancel(clientv3.WithRequireLeader(context.Background()))
 	w := &watch{
-		s:       s,
-		feed:    feed,
-		poll:    poll,
-		beat:    max(poll/4, time.Millisecond),
-		ctx:     ctx,
-		watcher: clientv3.NewWatcher(s.client),
-		log:     logger(s.client).With(zap.String("prefix", s.prefix)),
-		opened:  make(chan opened),
-		reads:   make(chan readResult),
+		s:      s,
+		feed:   feed,
+		poll:   poll,
+		window: window,
+		beat:   max(window/4, time.Millisecond),
+		ctx:    ctx,
+		log:    logger(s.client).With(zap.String("prefix", s.prefix)),
+		opened: make(chan opened),
+		reads:  make(chan readResult),
+		health: health{started: time.Now()},
 	}
 	exited := make(chan struct{})
 	go w.run(exited)
@@ -46,7 +54,6 @@ func (s *Store) Watch(feed cache.Feed, poll time.Duration) (stop func()) {
 		once.Do(func() {
 			cancel()
 			<-exited
-			w.watcher.Close()
 		})
 	}
 }
@@ -55,13 +62,13 @@ func (s *Store) Watch(feed cache.Feed, poll time.Duration) (stop func()) {
 // and only that goroutine calls the feed; helper goroutines, which may
 // block on the network, hand their results over through channels.
 type watch struct {
-	s       *Store
-	feed    cache.Feed
-	poll    time.Duration
-	beat    time.Duration // period of the heartbeat: poll/4
-	ctx     context.Context
-	watcher clientv3.Watcher
-	log     *zap.Logger
+	s      *Store
+	feed   cache.Feed
+	poll   time.Duration
+	window time.Duration
+	beat   time.Duration // period of the heartbeat: window/4
+	ctx    context.Context
+	log    *zap.Logger
 
 	opened  chan opened
 	reads   chan readResult
@@ -74,42 +81,40 @@ type watch struct {
 	// compaction: the next watch then starts at the current revision.
 	lastRev int64
 
+	// proofs are the heartbeat's reads whose revision the watch has not
+	// reported up to yet.
+	proofs  []proof
+	reading int    // reads in flight
+	failing bool   // the last read to end failed
+	health  health // whether etcd answers them
+
 	// confirmed: every change committed before this moment has been
-	// reported. The deadline fires when it is poll-beat/2 old.
+	// reported. The deadline fires when it is lossAfter old.
 	confirmed time.Time
 	deadline  *time.Timer
 	reporting bool
 	lostAt    time.Time // when the feed last stopped reporting
 
-	reading bool    // a linearizable read is in flight
-	barrier barrier // the latest read's result, until lastRev reaches it
-
 	clientGone bool // the client was closed: nothing more to try
 }
 
-// session is one etcd watch on the prefix, on a gRPC stream of its own.
+// session is one etcd watch on the prefix, on a clientv3.Watcher, and
+// so a gRPC stream, of its own: every progress notification on that
+// stream comes after the watch was created, and closing the Watcher
+// releases the stream whatever state it is in.
 type session struct {
-	ctx     context.Context // carries the key of the session's stream
+	watcher clientv3.Watcher
+	ctx     context.Context
 	cancel  context.CancelFunc
 	events  clientv3.WatchChan // nil until clientv3 hands it over
 	fresh   bool               // starts at the current revision: lastRev unknown
 	heard   bool               // got a response since the deadline last fired
-	created time.Time
+	created bool               // etcd created the watch
 
-	// probe is when the unanswered progress request was sent, zero if
-	// none is: only one is outstanding at a time, so that an answer
-	// tells which moment it vouches for.
-	probe time.Time
-	// firstProbe: the first progress request waits until then (see
-	// catchUp).
-	firstProbe time.Time
-
-	// tainted: a progress request went unanswered for a beat. It may yet
-	// be answered, and that answer could not be told from the answer to
-	// a later request: from then on the session's progress responses
-	// only move lastRev, reads vouch for moments, and the session is
-	// replaced after a poll interval.
-	tainted time.Time
+	// progress asks the session's progress helper for a progress
+	// notification; buffered 1, so that requests made while one is
+	// being sent count as one.
+	progress chan struct{}
 }
 
 // opened hands run the channel of a session's watch.
@@ -118,22 +123,26 @@ type opened struct {
 	events clientv3.WatchChan
 }
 
-// sessions numbers sessions, to give each a gRPC stream of its own.
-var sessions atomic.Uint64
+// lossAfter is how long after the last proof the feed stops reporting:
+// within the poll interval, as the contract asks, with room for the
+// timer to be late.
+func (w *watch) lossAfter() time.Duration { return w.poll - w.poll/8 }
 
 // run is the watch's goroutine; it returns, once every helper has, when
 // the watch is stopped.
 func (w *watch) run(exited chan<- struct{}) {
 	defer close(exited)
 	defer w.helpers.Wait()
+	defer w.health.leave(w.s)
 	defer w.endSession()
 	tick := time.NewTicker(w.beat)
 	defer tick.Stop()
-	w.deadline = time.NewTimer(w.poll - w.beat/2)
+	w.deadline = time.NewTimer(w.lossAfter())
 	defer w.deadline.Stop()
 	clientDone := w.s.client.Ctx().Done()
 
 	w.startSession()
+	w.startRead()
 	for {
 		var events clientv3.WatchChan
 		if w.sess != nil {
@@ -170,19 +179,21 @@ func (w *watch) run(exited chan<- struct{}) {
 // it, which it may never do while the connection is down: a helper
 // waits.
 func (w *watch) startSession() {
-	// A distinct metadata value makes clientv3 open a gRPC stream for
-	// this session alone, so that no answer to an earlier session's
-	// progress request can be taken for an answer to this one's.
-	ctx := metadata.AppendToOutgoingContext(w.ctx, "fixiecreds-watch", strconv.FormatUint(sessions.Add(1), 10))
-	ctx, cancel := context.WithCancel(ctx)
-	sess := &session{ctx: ctx, cancel: cancel, fresh: w.lastRev == 0}
+	ctx, cancel := context.WithCancel(w.ctx)
+	sess := &session{
+		watcher:  clientv3.NewWatcher(w.s.client),
+		ctx:      ctx,
+		cancel:   cancel,
+		fresh:    w.lastRev == 0,
+		progress: make(chan struct{}, 1),
+	}
 	opts := []clientv3.OpOption{clientv3.WithPrefix(), clientv3.WithCreatedNotify()}
 	if !sess.fresh {
 		opts = append(opts, clientv3.WithRev(w.lastRev))
 	}
 	w.sess = sess
 	w.helpers.Go(func() {
-		events := w.watcher.Watch(ctx, w.s.prefix, opts...)
+		events := sess.watcher.Watch(ctx, w.s.prefix, opts...)
 		select {
 		case w.opened <- opened{sess, events}:
 		case <-ctx.Done():
@@ -190,12 +201,16 @@ func (w *watch) startSession() {
 	})
 }
 
-// endSession cancels the session's watch, if any.
+// endSession ends the session's watch, if any, and closes its Watcher.
+// Closing waits for clientv3's goroutines of the stream: a helper does.
 func (w *watch) endSession() {
-	if w.sess != nil {
-		w.sess.cancel()
-		w.sess = nil
+	sess := w.sess
+	if sess == nil {
+		return
 	}
+	w.sess = nil
+	sess.cancel()
+	w.helpers.Go(func() { sess.watcher.Close() })
 }
 
 func (w *watch) onOpened(o opened) {
@@ -230,28 +245,18 @@ func (w *watch) onResponse(resp clientv3.WatchResponse, ok bool) {
 		w.lose("watch ended")
 		w.endSession()
 	case resp.Created:
-		sess.created = time.Now()
+		sess.created = true
+		w.helpers.Go(func() { w.sendProgress(sess) })
 		if sess.fresh {
 			// Every change up to the watch's start is reported by
-			// dropping every entry. etcd answers progress requests on
-			// such a watch at once.
+			// dropping every entry.
 			w.lastRev = resp.Header.Revision
 			w.feed.ChangedAll()
-			w.sendProbe()
-			return
 		}
-		sess.firstProbe = sess.created.Add(catchUp)
+		w.advance(0)
 		w.startRead()
 	case resp.IsProgressNotify():
-		if !sess.probe.IsZero() && sess.tainted.IsZero() {
-			// This session's stream has had only this request
-			// outstanding: the answer is to it.
-			at := sess.probe
-			sess.probe = time.Time{}
-			w.advance(resp.Header.Revision)
-			w.confirm(at)
-			return
-		}
+		// Every event up to the revision has come before this.
 		w.advance(resp.Header.Revision)
 	case len(resp.Events) > 0:
 		for _, ev := range resp.Events {

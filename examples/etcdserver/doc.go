@@ -28,11 +28,15 @@
 // the protected /hello, and /readyz, which answers 503 while etcd cannot
 // be read or the change feed has been down for a poll interval.
 //
-// If etcd does not answer at start, the server logs a warning and serves
-// anyway; while etcd cannot be reached, a request that needs a record
-// not read within the last poll interval (1 s) gets a 500, never a pass
-// on stale data, and the server recovers by itself when etcd is back.
-// Its log says when the change feed is lost and when it reports again.
+// The server listens at once, whether etcd answers or not, and logs a
+// warning if etcd has not answered within 5 seconds. While etcd cannot be
+// reached, a request that needs a record it cannot trust gets a 500,
+// never a pass on stale data: at once, once the change feed has found
+// etcd out of reach, so that a flood of such requests holds no
+// connection and /healthz stays quick. The server recovers by itself
+// within about a second of etcd answering again. Its log says when the
+// change feed is lost, when etcd is found out of reach, and when both
+// come back.
 //
 // SIGINT or SIGTERM shut it down gracefully: it stops accepting
 // connections, waits up to 10 seconds for requests in flight, closes the

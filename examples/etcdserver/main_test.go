@@ -1,11 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -49,11 +56,12 @@ var prefixes atomic.Int64
 // newPrefix returns a key prefix that no other test uses.
 func newPrefix() string { return fmt.Sprintf("/etcdserver-test/%d/", prefixes.Add(1)) }
 
-// start runs a server on a free port, on endpoint and prefix.
-func start(t *testing.T, endpoint, prefix string) (*exampletest.Proc, *exampletest.Client) {
+// start runs a server on a free port, on endpoint and prefix, with
+// flags added.
+func start(t *testing.T, endpoint, prefix string, flags ...string) (*exampletest.Proc, *exampletest.Client) {
 	t.Helper()
 	p, base := exampletest.StartServer(t, exampletest.Bin(t, "etcdserver"), nil,
-		"-addr", "127.0.0.1:0", "-etcd", endpoint, "-etcd-prefix", prefix)
+		append([]string{"-addr", "127.0.0.1:0", "-etcd", endpoint, "-etcd-prefix", prefix}, flags...)...)
 	return p, exampletest.NewClient(t, base)
 }
 
@@ -105,35 +113,107 @@ func TestEtcdServersShareUsers(t *testing.T) {
 	}
 }
 
-// While etcd cannot be reached the server starts and serves its public
-// routes, fails closed on the protected one, and recovers by itself once
-// etcd is there.
+// While etcd cannot be reached the server listens at once and serves its
+// public routes, fails closed on the protected one and on /readyz, at
+// once once it knows etcd is out of reach, and recovers by itself
+// within two seconds of etcd answering.
 func TestEtcdServerWithoutEtcd(t *testing.T) {
 	t.Parallel()
 	endpoint := freeAddr(t)
+	started := time.Now()
 	p, c := start(t, endpoint, newPrefix())
-	p.WaitLog(t, regexp.MustCompile(`level=WARN msg="etcd does not answer yet`))
+	listened := time.Since(started)
+	t.Logf("listening %v after start", listened.Round(time.Millisecond))
+	assert.Less(t, listened, 2*time.Second, "time to listen with etcd out of reach")
 	code, _, _ := c.Get("/healthz", nil)
 	assert.Equal(t, http.StatusOK, code)
-	code, _ = c.Hello("alice", "00ff")
-	assert.Equal(t, http.StatusInternalServerError, code, "a record that cannot be read")
-	code, _, _ = c.Get("/readyz", nil)
-	assert.Equal(t, http.StatusServiceUnavailable, code)
+	p.WaitLog(t, regexp.MustCompile(`level=WARN msg="etcdstore: etcd out of reach`))
+	for range 3 {
+		asked := time.Now()
+		code, _ = c.Hello("alice", "00ff")
+		assert.Equal(t, http.StatusInternalServerError, code, "a record that cannot be read")
+		code, _, _ = c.Get("/readyz", nil)
+		assert.Equal(t, http.StatusServiceUnavailable, code)
+		assert.Less(t, time.Since(asked), time.Second, "answers with etcd known out of reach")
+	}
 
 	etcd, err := embedetcd.Start(embedetcd.Config{Dir: t.TempDir(), ClientAddr: endpoint})
 	require.NoError(t, err)
 	defer etcd.Close() // after the server stops
-	// gRPC waits up to seconds between attempts to connect.
-	deadline := time.Now().Add(30 * time.Second)
+	back := time.Now()
+	// An unknown user gets 401 once etcd answers (a registration would
+	// count against the register limit each time it fails).
 	for {
-		code, answer := c.Post("/creds/register", map[string]string{"user": "alice", "email": "alice@example.org"})
-		if code == http.StatusOK && answer["status"] == true {
+		code, _ := c.Hello("nobody", "00ff")
+		if code == http.StatusUnauthorized {
 			break
 		}
-		require.True(t, time.Now().Before(deadline), "no registration since etcd started: %d %v", code, answer)
-		time.Sleep(50 * time.Millisecond)
+		require.Less(t, time.Since(back), exampletest.Timeout, "no answer from etcd since it started: %d", code)
+		time.Sleep(10 * time.Millisecond)
 	}
+	recovered := time.Since(back)
+	t.Logf("protected routes answer %v after etcd does", recovered.Round(time.Millisecond))
+	assert.Less(t, recovered, 2*time.Second, "time to recover once etcd answers")
+	token := c.Register("alice", "alice@example.org")
+	code, _ = c.Hello("alice", token)
+	assert.Equal(t, http.StatusOK, code)
+	code, _, _ = c.Get("/readyz", nil)
+	assert.Equal(t, http.StatusOK, code)
 	require.Equal(t, 0, p.Stop(t, syscall.SIGTERM))
+}
+
+// While etcd is known out of reach, requests for users not in memory
+// get a 500 at once, so that a flood of them, more than the server keeps
+// connections, holds none for long and /healthz stays quick.
+func TestEtcdServerHealthzUnderLoad(t *testing.T) {
+	t.Parallel()
+	const (
+		maxConns = 16
+		clients  = 2 * maxConns
+		span     = 2 * time.Second
+	)
+	p, c := start(t, freeAddr(t), newPrefix(), "-max-conns", strconv.Itoa(maxConns))
+	p.WaitLog(t, regexp.MustCompile(`level=WARN msg="etcdstore: etcd out of reach`))
+
+	var (
+		wg    sync.WaitGroup
+		done  = make(chan struct{})
+		codes sync.Map // status code → *atomic.Int64
+	)
+	for i := range clients {
+		wg.Go(func() {
+			hc := &http.Client{Timeout: exampletest.Timeout}
+			defer hc.CloseIdleConnections()
+			for n := 0; ; n++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				code, err := hello(context.Background(), hc, c.Base(), fmt.Sprintf("u%d-%d", i, n), "00ff")
+				if err != nil {
+					code = 0
+				}
+				v, _ := codes.LoadOrStore(code, new(atomic.Int64))
+				v.(*atomic.Int64).Add(1)
+			}
+		})
+	}
+	var slowest time.Duration
+	for end := time.Now().Add(span); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		asked := time.Now()
+		code, _, _ := c.Get("/healthz", nil)
+		slowest = max(slowest, time.Since(asked))
+		assert.Equal(t, http.StatusOK, code)
+	}
+	close(done)
+	wg.Wait()
+	answers := map[int]int64{}
+	codes.Range(func(k, v any) bool { answers[k.(int)] = v.(*atomic.Int64).Load(); return true })
+	t.Logf("%d clients on %d connections for %v: /hello answered %v; slowest /healthz %v",
+		clients, maxConns, span, answers, slowest.Round(time.Millisecond))
+	assert.Less(t, slowest, time.Second, "slowest /healthz")
+	assert.Equal(t, []int{http.StatusInternalServerError}, slices.Collect(maps.Keys(answers)), "answers to /hello")
 }
 
 func TestEtcdServerStartFailures(t *testing.T) {
@@ -159,6 +239,34 @@ func TestEtcdServerStartFailures(t *testing.T) {
 			assert.Contains(t, r.Stderr, tt.want)
 		})
 	}
+}
+
+// hello calls /hello on base as user with token, through hc, and returns
+// the status code.
+func hello(ctx context.Context, hc *http.Client, base, user, token string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/hello", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("X-Fixie-User", user)
+	req.Header.Set("X-Fixie-Token", token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, err
+}
+
+// The help speaks of the store, never of a credentials directory, which
+// this server has none of.
+func TestEtcdServerHelp(t *testing.T) {
+	t.Parallel()
+	r := exampletest.Run(t, exampletest.Bin(t, "etcdserver"), nil, "", "-h")
+	require.Equal(t, 0, r.Code)
+	assert.Contains(t, r.Stderr, "-max-users")
+	assert.NotContains(t, strings.ToLower(r.Stderr), "director")
 }
 
 // freeAddr returns a loopback address that was free a moment ago.

@@ -9,6 +9,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func TestLoggerWritesThroughSlog(t *testing.T) {
@@ -66,4 +69,38 @@ func dropTime(a slog.Attr) slog.Attr {
 		return slog.Attr{}
 	}
 	return a
+}
+
+// TestLoggerMendsClientLines: a call its caller cancelled is no warning,
+// and the client's "target", its first endpoint whichever member a call
+// went to, is left out.
+func TestLoggerMendsClientLines(t *testing.T) {
+	var out strings.Builder
+	log := slog.New(slog.NewTextHandler(&out, &slog.HandlerOptions{
+		Level:       slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr { return dropTime(a) },
+	}))
+	const (
+		target = "etcd-endpoints://0xc000123456/etcd-1:2379"
+		peer   = "Peer{Addr: 'etcd-2:2379'}"
+	)
+	for _, level := range []zapcore.Level{zap.DebugLevel, zap.InfoLevel} {
+		zl := Logger(log, level)
+		for _, err := range []error{
+			status.Error(codes.Canceled, "context canceled"),
+			status.Error(codes.DeadlineExceeded, "context deadline exceeded"),
+			status.Error(codes.Unavailable, "connection refused"),
+		} {
+			zl.Warn("retrying of unary invoker failed", zap.String("target", target), zap.String("peer", peer), zap.Error(err))
+		}
+		zl.Info("another line", zap.String("target", "a target of another kind"))
+	}
+	assert.Equal(t, `level=DEBUG msg="retrying of unary invoker failed" error="rpc error: code = Canceled desc = context canceled" peer="Peer{Addr: 'etcd-2:2379'}"
+level=WARN msg="retrying of unary invoker failed" error="rpc error: code = DeadlineExceeded desc = context deadline exceeded" peer="Peer{Addr: 'etcd-2:2379'}"
+level=WARN msg="retrying of unary invoker failed" error="rpc error: code = Unavailable desc = connection refused" peer="Peer{Addr: 'etcd-2:2379'}"
+level=INFO msg="another line" target="a target of another kind"
+level=WARN msg="retrying of unary invoker failed" error="rpc error: code = DeadlineExceeded desc = context deadline exceeded" peer="Peer{Addr: 'etcd-2:2379'}"
+level=WARN msg="retrying of unary invoker failed" error="rpc error: code = Unavailable desc = connection refused" peer="Peer{Addr: 'etcd-2:2379'}"
+level=INFO msg="another line" target="a target of another kind"
+`, out.String())
 }

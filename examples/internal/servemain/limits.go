@@ -24,8 +24,9 @@ type limitOptions struct {
 	trustedProxies             prefixesFlag
 }
 
-// defaultMaxUsers caps the users of the example servers' directory: some
-// 440 MB of records at 4.4 KiB each on a common file system.
+// defaultMaxUsers caps the users of the example servers' store: on a
+// directory, some 440 MB of records at 4.4 KiB each on a common file
+// system.
 const defaultMaxUsers = 100_000
 
 // flags defines the limit flags on fs, with the service's defaults.
@@ -37,7 +38,7 @@ func (o *limitOptions) flags(fs *flag.FlagSet) {
 	fs.Var(&o.register, "register-limit", "allow each client `N/PERIOD` registrations (N at once, then one every PERIOD/N), or off")
 	fs.Var(&o.reset, "reset-limit", "allow each client `N/PERIOD` resets, or off")
 	fs.Var(&o.resetUser, "reset-user-limit", "allow `N/PERIOD` resets of one user, whoever asks (email guesses), or off")
-	fs.IntVar(&o.maxUsers, "max-users", defaultMaxUsers, "refuse registrations once the directory holds `n` users; 0: no cap")
+	fs.IntVar(&o.maxUsers, "max-users", defaultMaxUsers, "refuse registrations once the store holds `n` users; 0: no cap")
 	fs.StringVar(&o.proxyHeader, "proxy-header", "", "behind reverse proxies, tell clients apart by the address they put in this `header`\n(such as X-Forwarded-For); needs -trusted-proxies")
 	fs.Var(&o.trustedProxies, "trusted-proxies", "the reverse proxies' addresses, as comma-separated `CIDRs`; only their -proxy-header is believed")
 }
