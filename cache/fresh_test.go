@@ -128,8 +128,8 @@ func TestCaughtUpMovesForwardOnly(t *testing.T) {
 	at := m.caughtUp.Load()
 	m.CaughtUp(now.Add(-time.Second))
 	assert.Equal(t, at, m.caughtUp.Load(), "an older proof moved trust back")
-	assert.True(t, m.fresh(noProof, false), "an old entry, just after a proof")
+	assert.True(t, m.fresh(m.now(), noProof, false), "an old entry, just after a proof")
 	m.Reporting(false)
 	m.Reporting(true)
-	assert.False(t, m.fresh(noProof, false), "an old entry trusted on a proof from before the feed was lost")
+	assert.False(t, m.fresh(m.now(), noProof, false), "an old entry trusted on a proof from before the feed was lost")
 }

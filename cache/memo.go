@@ -2,6 +2,7 @@ package cache
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"hash/maphash"
 	"math"
 	"math/bits"
@@ -12,14 +13,53 @@ import (
 	"time"
 )
 
-// entry is what the cache keeps of a record: what Verify needs, the name
-// and the hash; the email stays in the store. It is never modified once
-// cached.
+// entry is what the cache keeps of a record: what Verify needs, the name,
+// the hash and when the token expires; the email stays in the store. It
+// is never modified once cached.
+//
+// Expiries are kept on the memo clock, placed there by their distance
+// from the wall clock when the record was read, so that Verify compares
+// them with the one clock reading a lookup makes (see memo.lookup).
 type entry struct {
 	hash     [sha256.Size]byte
-	read     int64  // memo clock when the record was read; see memo.fresh
-	user     string // also the entry's key in its shard
-	pollOnly bool   // see Record.PollOnly
+	read     int64      // memo clock when the record was read; see memo.fresh
+	expires  int64      // memo clock when the token stops verifying, or never
+	prev     *prevToken // the token a Reset kept, or nil
+	user     string     // also the entry's key in its shard
+	pollOnly bool       // see Record.PollOnly
+}
+
+// prevToken is the token a Reset with KeepPrevious replaced.
+type prevToken struct {
+	hash    [sha256.Size]byte
+	expires int64 // memo clock
+}
+
+// newEntry returns the entry of r, read at the memo clock read and the
+// wall clock wall.
+func newEntry(r *record, read int64, wall time.Time, pollOnly bool) *entry {
+	e := &entry{hash: r.hash, read: read, expires: deadline(r.expires, read, wall), user: r.user, pollOnly: pollOnly}
+	if r.hasPrev() {
+		e.prev = &prevToken{hash: r.prevHash, expires: deadline(r.prevExpires, read, wall)}
+	}
+	return e
+}
+
+// check reports whether sum, the hash of a token, is e's token or the
+// token it kept, at now on the memo clock: (true, nil); (false,
+// ErrTokenExpired) for either past its expiry; (false, nil) otherwise,
+// and for a token that was not well formed. Both hashes are compared in
+// constant time, whatever the first comparison found.
+func (e *entry) check(sum *[sha256.Size]byte, wellFormed bool, now int64) (bool, error) {
+	cur := subtle.ConstantTimeCompare(sum[:], e.hash[:]) == 1 && wellFormed
+	prev := e.prev != nil && subtle.ConstantTimeCompare(sum[:], e.prev.hash[:]) == 1 && wellFormed
+	switch {
+	case cur && now < e.expires, prev && now < e.prev.expires:
+		return true, nil
+	case cur || prev:
+		return false, ErrTokenExpired
+	}
+	return false, nil
 }
 
 // memo is the in-memory cache of records and of names known to have none.
@@ -42,8 +82,8 @@ type memo struct {
 	poll   time.Duration
 	window time.Duration        // see WithTrustWindow
 	clock  func() time.Duration // monotonic; see memo.now
-	seed  maphash.Seed
-	mask  uint64 // len(shards)-1
+	seed   maphash.Seed
+	mask   uint64 // len(shards)-1
 	// shards are padded to a cache line each, so that a writer locking
 	// one does not slow readers of its neighbours.
 	shards []memoShard
@@ -224,14 +264,13 @@ func (m *memo) locate(name string) (uint64, *memoShard) {
 // now reads the memo clock, in nanoseconds.
 func (m *memo) now() int64 { return int64(m.clock()) }
 
-// fresh reports whether something cached at read may still be used.
-// While the store reports changes, it may for window after the later of
-// read and the moment the feed last caught up: trust rests on proof that
-// every change up to a recent moment has been seen, never on the absence
-// of news, which a paused process or a starved watch would also show.
-// Otherwise, or if pollOnly, it may for poll after read.
-func (m *memo) fresh(read int64, pollOnly bool) bool {
-	now := m.now()
+// fresh reports whether something cached at read may still be used at
+// now. While the store reports changes, it may for window after the later
+// of read and the moment the feed last caught up: trust rests on proof
+// that every change up to a recent moment has been seen, never on the
+// absence of news, which a paused process or a starved watch would also
+// show. Otherwise, or if pollOnly, it may for poll after read.
+func (m *memo) fresh(now, read int64, pollOnly bool) bool {
 	if pollOnly || !m.trusted.Load() {
 		return now-read < int64(m.poll)
 	}
@@ -242,19 +281,22 @@ func (m *memo) fresh(read int64, pollOnly bool) bool {
 // known to have no record, or neither, with the generation to pass to
 // add or addUnknown after reading the store. fresh reports that the
 // answer may be used; when it is false, e, if not nil, is a stale entry
-// that only an outage may make use of (see Cache.get).
-func (m *memo) lookup(user string) (e *entry, absent, fresh bool, gen uint64) {
+// that only an outage may make use of (see Cache.get). now is the memo
+// clock, read once, which also tells whether the entry's token has
+// expired (see entry.check).
+func (m *memo) lookup(user string) (e *entry, absent, fresh bool, gen uint64, now int64) {
+	now = m.now()
 	h, sh := m.locate(user)
-	if e, _ = get(sh.users.Load(), h, user); e != nil && m.fresh(e.read, e.pollOnly) {
+	if e, _ = get(sh.users.Load(), h, user); e != nil && m.fresh(now, e.read, e.pollOnly) {
 		m.stats.hit()
-		return e, false, true, 0
+		return e, false, true, 0, now
 	}
-	if read, ok := get(sh.unknown.Load(), h, user); ok && m.fresh(read, false) {
+	if read, ok := get(sh.unknown.Load(), h, user); ok && m.fresh(now, read, false) {
 		m.stats.hit()
-		return nil, true, true, 0
+		return nil, true, true, 0, now
 	}
 	m.stats.misses.Add(1)
-	return e, false, false, sh.gen.Load()
+	return e, false, false, sh.gen.Load(), now
 }
 
 // generation returns the generation of user's shard, to pass to add or
