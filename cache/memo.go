@@ -19,7 +19,9 @@ import (
 //
 // Expiries are kept on the memo clock, placed there by their distance
 // from the wall clock when the record was read, so that Verify compares
-// them with the one clock reading a lookup makes (see memo.lookup).
+// them with the one clock reading a lookup makes (see memo.lookup). A
+// step of the wall clock after the read therefore moves no cached
+// expiry: see "Tokens that end" in the package documentation.
 type entry struct {
 	hash     [sha256.Size]byte
 	read     int64      // memo clock when the record was read; see memo.fresh
@@ -45,21 +47,18 @@ func newEntry(r *record, read int64, wall time.Time, pollOnly bool) *entry {
 	return e
 }
 
-// check reports whether sum, the hash of a token, is e's token or the
-// token it kept, at now on the memo clock: (true, nil); (false,
-// ErrTokenExpired) for either past its expiry; (false, nil) otherwise,
-// and for a token that was not well formed. Both hashes are compared in
-// constant time, whatever the first comparison found.
-func (e *entry) check(sum *[sha256.Size]byte, wellFormed bool, now int64) (bool, error) {
-	cur := subtle.ConstantTimeCompare(sum[:], e.hash[:]) == 1 && wellFormed
-	prev := e.prev != nil && subtle.ConstantTimeCompare(sum[:], e.prev.hash[:]) == 1 && wellFormed
+// check reports whether sum, the hash of a well-formed token, is the
+// token p, at now on the memo clock: (true, nil); (false,
+// ErrTokenExpired) past its grace; (false, nil) if it is not p. The hashes
+// are compared in constant time.
+func (p *prevToken) check(sum *[sha256.Size]byte, wellFormed bool, now int64) (bool, error) {
 	switch {
-	case cur && now < e.expires, prev && now < e.prev.expires:
+	case subtle.ConstantTimeCompare(sum[:], p.hash[:]) != 1 || !wellFormed:
+		return false, nil
+	case now < p.expires:
 		return true, nil
-	case cur || prev:
-		return false, ErrTokenExpired
 	}
-	return false, nil
+	return false, ErrTokenExpired
 }
 
 // memo is the in-memory cache of records and of names known to have none.
