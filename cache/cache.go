@@ -432,7 +432,8 @@ func (c *Cache) RegisterContext(ctx context.Context, user, email string, opts ..
 	if err := checkEmail(email); err != nil {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
-	token, rec, err := c.newToken(o.newUser(user, email, c.wall(), nil))
+	u := o.newUser(user, email, c.wall(), nil)
+	token, rec, err := c.newToken(&u)
 	if err != nil {
 		return "", err
 	}
@@ -440,6 +441,7 @@ func (c *Cache) RegisterContext(ctx context.Context, user, email string, opts ..
 	if err := c.store.Create(ctx, user, rec); err != nil {
 		return "", err
 	}
+	o.report(u)
 	return token, nil
 }
 
@@ -467,6 +469,7 @@ func (c *Cache) ResetContext(ctx context.Context, user, email string, opts ...To
 	if err := checkEmail(email); err != nil {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
+	var written User
 	err = c.swap(ctx, user, func(cur *record, registeredEmail string) ([]byte, error) {
 		// Hashes first, so that the time taken does not tell the
 		// registered email's length either.
@@ -476,12 +479,14 @@ func (c *Cache) ResetContext(ctx context.Context, user, email string, opts ...To
 		}
 		var rec []byte
 		var err error
-		token, rec, err = c.newToken(o.newUser(user, registeredEmail, c.wall(), cur))
+		written = o.newUser(user, registeredEmail, c.wall(), cur)
+		token, rec, err = c.newToken(&written)
 		return rec, err
 	})
 	if err != nil {
 		return "", err
 	}
+	o.report(written)
 	return token, nil
 }
 
@@ -540,8 +545,9 @@ func (c *Cache) swap(ctx context.Context, user string, next func(cur *record, em
 	return fmt.Errorf("cache: record of %q keeps changing; try again", user)
 }
 
-// newToken returns a new random token and the record u with its hash.
-func (c *Cache) newToken(u User) (token string, rec []byte, err error) {
+// newToken returns a new random token and the record u with its hash,
+// which it sets in u.
+func (c *Cache) newToken(u *User) (token string, rec []byte, err error) {
 	b := make([]byte, c.nbytes)
 	c.randMu.Lock()
 	_, err = io.ReadFull(c.rand, b)
@@ -552,7 +558,7 @@ func (c *Cache) newToken(u User) (token string, rec []byte, err error) {
 	token = hex.EncodeToString(b)
 	sum, _ := hashToken(token, c.nbytes) // 2·nbytes hex digits: always well formed
 	u.HashedToken = hex.EncodeToString(sum[:])
-	return token, encodeRecord(u), nil
+	return token, encodeRecord(*u), nil
 }
 
 // usable checks that the cache is open and user is a valid name.

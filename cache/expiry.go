@@ -15,6 +15,7 @@ type TokenOption func(*tokenOptions) error
 type tokenOptions struct {
 	expires time.Duration // 0: the token never expires
 	keep    time.Duration // 0: the replaced token stops at once
+	issued  *User         // where to report the record written, or nil
 }
 
 // ExpiresAfter makes the new token stop verifying d after it is issued.
@@ -45,6 +46,19 @@ func KeepPrevious(d time.Duration) TokenOption {
 			return fmt.Errorf("cache: KeepPrevious(%v): less than a second", d)
 		}
 		o.keep = d
+		return nil
+	}
+}
+
+// Issued sets *u, when Register or Reset succeeds, to the record it
+// wrote (without the token, which is never stored): the exact expiries,
+// for a caller that reports them, such as an audit log.
+func Issued(u *User) TokenOption {
+	return func(o *tokenOptions) error {
+		if u == nil {
+			return errors.New("cache: Issued(nil)")
+		}
+		o.issued = u
 		return nil
 	}
 }
@@ -82,6 +96,13 @@ func (o tokenOptions) newUser(user, email string, now time.Time, cur *record) Us
 		u.PreviousHashedToken, u.PreviousExpires = hashHex(cur.hash), end
 	}
 	return u
+}
+
+// report hands u, the record written, to Issued.
+func (o tokenOptions) report(u User) {
+	if o.issued != nil {
+		*o.issued = u
+	}
 }
 
 // never is the memo clock of a moment that never comes.

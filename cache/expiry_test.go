@@ -536,3 +536,31 @@ func verifierChild(dir string, in *bufio.Scanner, out io.Writer) error {
 	}
 	return in.Err()
 }
+
+func TestIssued(t *testing.T) {
+	clk := newTestClocks("2026-03-01T12:00:00.5Z")
+	c, _ := newClockedCache(t, clk)
+	var u User
+	token, err := c.Register("ci", "ci@example.org", ExpiresAfter(time.Hour), Issued(&u))
+	require.NoError(t, err)
+	want, err := c.LoadUser("ci")
+	require.NoError(t, err)
+	assert.Equal(t, want, u)
+	assert.Equal(t, "2026-03-01T13:00:00Z", u.Expires.Format(time.RFC3339))
+
+	var r User
+	_, err = c.Reset("ci", "ci@example.org", KeepPrevious(24*time.Hour), Issued(&r))
+	require.NoError(t, err)
+	want, err = c.LoadUser("ci")
+	require.NoError(t, err)
+	assert.Equal(t, want, r)
+	assert.Equal(t, hashOf(t, c, token), r.PreviousHashedToken)
+	assert.Equal(t, u.Expires, r.PreviousExpires, "the old token's own expiry comes first")
+
+	var refused User
+	_, err = c.Reset("ci", "other@example.org", Issued(&refused))
+	require.ErrorIs(t, err, ErrEmailMismatch)
+	assert.Equal(t, User{}, refused, "nothing written, nothing reported")
+	_, err = c.Register("x", "x@example.org", Issued(nil))
+	assert.Error(t, err)
+}
