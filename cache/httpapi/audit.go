@@ -16,7 +16,7 @@ import (
 // token or a hash. The service hands one to [HandlerConfig.OnAudit] for
 // each /register, /reset and /deregister request that reaches its
 // operation; a program that changes credentials otherwise (an admin tool)
-// can make its own, with [AuditOutcome], and hand them to the same hook.
+// can make its own with [NewAuditEvent] and hand them to the same hook.
 // The client's address, where there is one, is in the context the hook
 // is given: see [ClientAddr].
 type AuditEvent struct {
@@ -67,12 +67,27 @@ const (
 	AuditInvalidEmail      = "invalid_email"
 )
 
-// AuditOutcome returns the outcome of an operation of [*cache.Cache] that
-// returned err: AuditOK for nil, the refusal for one of the cache's
-// errors; ok is false for any other error (the operation could not
-// complete: a store out of reach, an unusable record, a context that
-// ended), of which no [AuditEvent] is made.
-func AuditOutcome(err error) (outcome string, ok bool) {
+// NewAuditEvent returns the event of the operation op on user, known at
+// t, for a call of [*cache.Cache] that returned err and, if it issued a
+// token, wrote issued (see [cache.Issued]). ok is false if err is none of
+// the cache's refusals: the operation could not complete (a store out of
+// reach, an unusable record, a context that ended), and no event is made
+// of it.
+func NewAuditEvent(t time.Time, op, user string, err error, issued cache.User) (e AuditEvent, ok bool) {
+	outcome, ok := auditOutcome(err)
+	if !ok {
+		return AuditEvent{}, false
+	}
+	e = AuditEvent{Time: t, Operation: op, User: user, Outcome: outcome}
+	if err == nil {
+		e.Expires, e.PreviousExpires = issued.Expires, issued.PreviousExpires
+	}
+	return e, true
+}
+
+// auditOutcome returns the outcome of an operation that returned err, and
+// whether it is one.
+func auditOutcome(err error) (outcome string, ok bool) {
 	switch {
 	case err == nil:
 		return AuditOK, true
@@ -140,13 +155,9 @@ func (s *service) audit(ctx context.Context, op, user string, err error, issued 
 	if s.onAudit == nil {
 		return nil
 	}
-	outcome, ok := AuditOutcome(err)
+	e, ok := NewAuditEvent(s.now(), op, user, err, issued)
 	if !ok {
 		return nil
-	}
-	e := AuditEvent{Time: s.now(), Operation: op, User: user, Outcome: outcome}
-	if err == nil {
-		e.Expires, e.PreviousExpires = issued.Expires, issued.PreviousExpires
 	}
 	return s.onAudit(ctx, e)
 }

@@ -317,7 +317,10 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-func TestAuditOutcome(t *testing.T) {
+func TestNewAuditEvent(t *testing.T) {
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	issued := cache.User{User: "ci", HashedToken: strings.Repeat("a", 64), Expires: at.Add(time.Hour),
+		PreviousHashedToken: strings.Repeat("b", 64), PreviousExpires: at.Add(time.Minute)}
 	for _, tc := range []struct {
 		err     error
 		outcome string
@@ -332,12 +335,16 @@ func TestAuditOutcome(t *testing.T) {
 		{cache.ErrInvalidUser, httpapi.AuditInvalidUser},
 		{cache.ErrInvalidEmail, httpapi.AuditInvalidEmail},
 	} {
-		got, ok := httpapi.AuditOutcome(tc.err)
-		assert.True(t, ok, "%v", tc.err)
-		assert.Equal(t, tc.outcome, got, "%v", tc.err)
+		e, ok := httpapi.NewAuditEvent(at, httpapi.AuditReset, "ci", tc.err, issued)
+		require.True(t, ok, "%v", tc.err)
+		want := httpapi.AuditEvent{Time: at, Operation: httpapi.AuditReset, User: "ci", Outcome: tc.outcome}
+		if tc.err == nil {
+			want.Expires, want.PreviousExpires = issued.Expires, issued.PreviousExpires
+		}
+		assert.Equal(t, want, e, "%v", tc.err)
 	}
 	for _, err := range []error{errors.New("disk on fire"), context.Canceled, cache.ErrClosed} {
-		_, ok := httpapi.AuditOutcome(err)
+		_, ok := httpapi.NewAuditEvent(at, httpapi.AuditReset, "ci", err, issued)
 		assert.False(t, ok, "%v makes no event", err)
 	}
 }
