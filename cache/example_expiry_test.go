@@ -30,7 +30,7 @@ func ExampleKeepPrevious() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("expires in 30 days:", first.Expires.Sub(time.Now()).Round(time.Hour))
+	fmt.Println("expires in 30 days:", time.Until(first.Expires).Round(time.Hour))
 
 	var rotated cache.User
 	next, err := c.Reset("ci", "ci@example.org",
@@ -41,7 +41,7 @@ func ExampleKeepPrevious() {
 	okOld, _ := c.Verify("ci", old)
 	okNew, _ := c.Verify("ci", next)
 	fmt.Println("both work during the overlap:", okOld, okNew)
-	fmt.Println("the old one ends in:", rotated.PreviousExpires.Sub(time.Now()).Round(time.Hour))
+	fmt.Println("the old one ends in:", time.Until(rotated.PreviousExpires).Round(time.Hour))
 
 	// A plain reset ends every older token at once.
 	last, err := c.Reset("ci", "ci@example.org")

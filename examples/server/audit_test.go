@@ -67,6 +67,7 @@ func TestServerAuditLog(t *testing.T) {
 	post("/creds/reset", `{"user":"alice","email":"eve@example.org"}`)
 	post("/creds/deregister", `{"user":"alice","token":"`+first+`"}`)
 	code, answer = post("/creds/deregister", `{"user":"alice","token":"`+second+`"}`)
+	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, `{"message":"alice deregistered","status":true}`, answer)
 
 	// None of these reaches an operation.
