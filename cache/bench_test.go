@@ -136,6 +136,48 @@ func BenchmarkVerifyColdUnknown(b *testing.B) {
 	}
 }
 
+// BenchmarkVerifyRotation is BenchmarkHotPath's verify for a user in the
+// middle of a rotation (a token that expires, and the one it replaced
+// kept for a day): with the current token, the kept one, an expired
+// token and a wrong one. Each must stay free of allocation.
+func BenchmarkVerifyRotation(b *testing.B) {
+	c, old := benchCache(b)
+	token, err := c.Reset("alice", "a@b.org", ExpiresAfter(time.Hour), KeepPrevious(24*time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	gone, err := c.Register("gone", "g@b.org", ExpiresAfter(time.Second))
+	if err != nil {
+		b.Fatal(err)
+	}
+	waitFor(b, "the rotation cached", func() bool {
+		ok, _ := c.Verify("alice", token)
+		_, err := c.Verify("gone", gone)
+		u, _ := cached(c, "alice")
+		g, _ := cached(c, "gone")
+		return ok && err == ErrTokenExpired && u && g
+	})
+	for _, bc := range []struct {
+		op, user, token string
+		ok              bool
+		err             error
+	}{
+		{"current", "alice", token, true, nil},
+		{"kept", "alice", old, true, nil},
+		{"expired", "gone", gone, false, ErrTokenExpired},
+		{"wrong-token", "alice", "46685257bdd640fb06671ad11c80317fa3b1799d", false, nil},
+	} {
+		b.Run("op="+bc.op, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if ok, err := c.Verify(bc.user, bc.token); ok != bc.ok || err != bc.err {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkRegister(b *testing.B) {
 	c := newTestCache(b)
 	b.ReportAllocs()

@@ -32,6 +32,7 @@ type Cache struct {
 	store  Store
 	memo   *memo
 	grace  time.Duration // see WithOutageGrace
+	wall   func() time.Time
 
 	randMu sync.Mutex
 	rand   io.Reader
@@ -132,6 +133,7 @@ func open(s Store, cfg config) *Cache {
 		store:  s,
 		memo:   newMemo(cfg.maxEntries, min(cfg.maxEntries, maxUnknownNames), cfg.timing(), cfg.clock),
 		grace:  cfg.grace,
+		wall:   cfg.wall,
 		rand:   cfg.rand,
 	}
 	if cfg.watch {
@@ -221,12 +223,15 @@ func (c *Cache) CheckToken(token string) error {
 
 // Verify reports whether token is the user's token. It returns (true, nil)
 // for a match, (false, nil) for a registered user and a wrong or malformed
-// token, (false, ErrNotRegistered), (false, ErrInvalidUser), or (false,
-// err) when verification could not complete (the record could not be read
-// or parsed). It hashes the token whether or not the user exists and
-// compares hashes in constant time. For a cached user, or a name cached as
-// unknown, it neither allocates nor, while change notifications work,
-// makes a system call.
+// token, (false, ErrTokenExpired) for the user's token past its expiry
+// (see [ExpiresAfter]) or a replaced token past its grace (see
+// [KeepPrevious]), (false, ErrNotRegistered), (false, ErrInvalidUser), or
+// (false, err) when verification could not complete (the record could not
+// be read or parsed). It hashes the token whether or not the user exists
+// and compares hashes in constant time. Expiry is checked on every call,
+// against the clock: a cached entry never outlives its token. For a
+// cached user, or a name cached as unknown, it neither allocates nor,
+// while change notifications work, makes a system call.
 func (c *Cache) Verify(user, token string) (bool, error) {
 	return c.VerifyContext(context.Background(), user, token)
 }
@@ -238,55 +243,69 @@ func (c *Cache) VerifyContext(ctx context.Context, user, token string) (bool, er
 		return false, ErrClosed
 	}
 	sum, wellFormed := hashToken(token, c.nbytes)
-	e, err := c.get(ctx, user)
+	e, now, err := c.get(ctx, user)
 	if err != nil {
 		return false, err
 	}
-	match := subtle.ConstantTimeCompare(sum[:], e.hash[:]) == 1
-	return match && wellFormed, nil
+	// The common answers inline: one comparison of hashes, one of the
+	// clock reading that get made with the entry's expiry.
+	if subtle.ConstantTimeCompare(sum[:], e.hash[:]) == 1 && wellFormed {
+		if now < e.expires {
+			return true, nil
+		}
+		return false, ErrTokenExpired
+	}
+	if e.prev != nil {
+		return e.prev.check(&sum, wellFormed, now)
+	}
+	return false, nil
 }
 
 // get returns the user's record from memory, or reads it from the store;
 // ErrInvalidUser for a name that cannot have a record. Only valid names
-// are ever cached, so a name found in memory needs no check.
-func (c *Cache) get(ctx context.Context, user string) (*entry, error) {
-	e, absent, fresh, gen := c.memo.lookup(user)
+// are ever cached, so a name found in memory needs no check. now is the
+// memo clock when the answer was found, for entry.check.
+func (c *Cache) get(ctx context.Context, user string) (e *entry, now int64, err error) {
+	e, absent, fresh, gen, now := c.memo.lookup(user)
 	switch {
 	case fresh && absent:
 		// A name missing from the names listed may be no name at all.
 		if err := checkUser(user); err != nil {
-			return nil, err
+			return nil, now, err
 		}
-		return nil, ErrNotRegistered
+		return nil, now, ErrNotRegistered
 	case fresh:
-		return e, nil
+		return e, now, nil
 	}
 	if err := checkUser(user); err != nil {
-		return nil, err
+		return nil, now, err
 	}
 	loaded, err := c.load(ctx, user, gen, nil)
-	if err != nil && e != nil && c.outage(err, e) {
+	now = c.memo.now()
+	if err != nil && e != nil && c.outage(err, e, now) {
 		c.memo.stats.outageAnswers.Add(1)
-		return e, nil
+		return e, now, nil
 	}
-	return loaded, err
+	return loaded, now, err
 }
 
 // outage reports whether stale, an entry that is no longer fresh, may
-// answer in place of a store that could not be read (err): only with
-// WithOutageGrace, and only if stale is younger than the grace.
-func (c *Cache) outage(err error, stale *entry) bool {
+// answer at now in place of a store that could not be read (err): only
+// with WithOutageGrace, and only if stale is younger than the grace.
+func (c *Cache) outage(err error, stale *entry, now int64) bool {
 	return c.grace > 0 && !errors.Is(err, errBadRecord) && !errors.Is(err, ErrNotRegistered) &&
-		c.memo.now()-stale.read < int64(c.grace)
+		now-stale.read < int64(c.grace)
 }
 
 // load reads the user's record from the store and caches what it found,
-// unless a change was reported since gen (see memo.add), and the email
-// into *email if email is not nil. A record that cannot be parsed is
+// unless a change was reported since gen (see memo.add), and the user's
+// whole record into *u if u is not nil. A record that cannot be parsed is
 // never cached.
-func (c *Cache) load(ctx context.Context, user string, gen uint64, email *string) (*entry, error) {
+func (c *Cache) load(ctx context.Context, user string, gen uint64, u *User) (*entry, error) {
 	c.memo.stats.loads.Add(1)
-	read := c.memo.now()
+	// Both clocks at once: the entry's expiries are placed on the memo
+	// clock by their distance from this wall clock reading.
+	read, wall := c.memo.now(), c.wall()
 	// One copy of the name, which may be a part of a request, serves the
 	// store (which may keep it, see Store), the cache's entry and its
 	// place among the unknown names.
@@ -300,13 +319,20 @@ func (c *Cache) load(ctx context.Context, user string, gen uint64, email *string
 		c.memo.stats.loadErrors.Add(1)
 		return nil, err
 	}
-	parsed, err := decodeRecord(user, rec.Data, email)
+	var email string
+	var emailTo *string
+	if u != nil {
+		emailTo = &email
+	}
+	r, err := decodeRecord(user, rec.Data, emailTo)
 	if err != nil {
 		c.memo.stats.loadErrors.Add(1)
 		return nil, err
 	}
-	e := &parsed
-	e.read, e.pollOnly = read, rec.PollOnly
+	if u != nil {
+		*u = r.userOf(email)
+	}
+	e := newEntry(&r, read, wall, rec.PollOnly)
 	c.memo.add(gen, e)
 	return e, nil
 }
@@ -318,12 +344,11 @@ func (c *Cache) LoadUser(user string) (User, error) {
 	if err := c.usable(user); err != nil {
 		return User{}, err
 	}
-	var email string
-	e, err := c.load(context.Background(), user, c.memo.generation(user), &email)
-	if err != nil {
+	var u User
+	if _, err := c.load(context.Background(), user, c.memo.generation(user), &u); err != nil {
 		return User{}, wrapUser(err, user)
 	}
-	return User{User: e.user, Email: email, HashedToken: hashHex(e.hash)}, nil
+	return u, nil
 }
 
 // GetUser, the Python API's get_user, is LoadUser: the cache keeps in
@@ -337,7 +362,7 @@ func (c *Cache) UserExists(user string) (bool, error) {
 	if err := c.usable(user); err != nil {
 		return false, err
 	}
-	_, err := c.get(context.Background(), user)
+	_, _, err := c.get(context.Background(), user)
 	if errors.Is(err, ErrNotRegistered) {
 		return false, nil
 	}
@@ -364,7 +389,8 @@ func (c *Cache) Users() ([]string, error) {
 // replacing any record the user has, in one atomic step. hashedToken must be 64 hex digits (stored in lower
 // case), as HashToken returns; email must be a single bare address. The
 // name must be one that Register accepts for a new user, else it is a
-// [*NameError] (ErrInvalidUser).
+// [*NameError] (ErrInvalidUser). The token it records never expires, and
+// no earlier token keeps working.
 func (c *Cache) WriteUser(user, email, hashedToken string) error {
 	if err := c.usableNew(user); err != nil {
 		return err
@@ -394,6 +420,9 @@ func (c *Cache) RemoveUser(user string) error {
 // the only time the token is seen: only its hash is stored. It returns
 // ErrAlreadyRegistered if the user has a record, whoever else (another
 // goroutine, another process) registers the same name at the same time.
+// With [ExpiresAfter] the token stops verifying after a while; without,
+// it works until a Reset or a Deregister. [KeepPrevious] is an error
+// here: a new user has no token to keep.
 //
 // A new name must also be unchanged by the PRECIS UsernameCasePreserved
 // profile (RFC 8265): no spaces at all, no invisible or bidi-control
@@ -403,20 +432,25 @@ func (c *Cache) RemoveUser(user string) error {
 // [*NameError], which matches ErrInvalidUser. Names already in the store
 // that break only this rule keep working for everything but Register and
 // WriteUser.
-func (c *Cache) Register(user, email string) (token string, err error) {
-	return c.RegisterContext(context.Background(), user, email)
+func (c *Cache) Register(user, email string, opts ...TokenOption) (token string, err error) {
+	return c.RegisterContext(context.Background(), user, email, opts...)
 }
 
 // RegisterContext is [Cache.Register] with a context that bounds the
 // store's work.
-func (c *Cache) RegisterContext(ctx context.Context, user, email string) (token string, err error) {
+func (c *Cache) RegisterContext(ctx context.Context, user, email string, opts ...TokenOption) (token string, err error) {
+	o, err := newTokenOptions(opts, false)
+	if err != nil {
+		return "", err
+	}
 	if err := c.usableNew(user); err != nil {
 		return "", err
 	}
 	if err := checkEmail(email); err != nil {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
-	token, rec, err := c.newToken(user, email)
+	u := o.newUser(user, email, c.wall(), nil)
+	token, rec, err := c.newToken(&u)
 	if err != nil {
 		return "", err
 	}
@@ -424,28 +458,36 @@ func (c *Cache) RegisterContext(ctx context.Context, user, email string) (token 
 	if err := c.store.Create(ctx, user, rec); err != nil {
 		return "", err
 	}
+	o.report(u)
 	return token, nil
 }
 
 // Reset gives a registered user a new token, returned as Register does,
 // if email is the one registered (compared in constant time); else
-// ErrEmailMismatch. The old token stops working. Reset, Deregister,
-// WriteUser and RemoveUser on one store are atomic with respect to each
-// other, across processes.
-func (c *Cache) Reset(user, email string) (token string, err error) {
-	return c.ResetContext(context.Background(), user, email)
+// ErrEmailMismatch. The old token stops working, and so does any token
+// an earlier Reset kept, unless [KeepPrevious]: then the old token works
+// on for a grace, and only it. With [ExpiresAfter] the new token stops
+// verifying after a while. Reset, Deregister, WriteUser and RemoveUser on
+// one store are atomic with respect to each other, across processes.
+func (c *Cache) Reset(user, email string, opts ...TokenOption) (token string, err error) {
+	return c.ResetContext(context.Background(), user, email, opts...)
 }
 
 // ResetContext is [Cache.Reset] with a context that bounds the store's
 // work.
-func (c *Cache) ResetContext(ctx context.Context, user, email string) (token string, err error) {
+func (c *Cache) ResetContext(ctx context.Context, user, email string, opts ...TokenOption) (token string, err error) {
+	o, err := newTokenOptions(opts, true)
+	if err != nil {
+		return "", err
+	}
 	if err := c.usable(user); err != nil {
 		return "", err
 	}
 	if err := checkEmail(email); err != nil {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
-	err = c.swap(ctx, user, func(_ entry, registeredEmail string) ([]byte, error) {
+	var written User
+	err = c.swap(ctx, user, func(cur *record, registeredEmail string) ([]byte, error) {
 		// Hashes first, so that the time taken does not tell the
 		// registered email's length either.
 		registered, given := sha256.Sum256([]byte(registeredEmail)), sha256.Sum256([]byte(email))
@@ -454,19 +496,23 @@ func (c *Cache) ResetContext(ctx context.Context, user, email string) (token str
 		}
 		var rec []byte
 		var err error
-		token, rec, err = c.newToken(user, registeredEmail)
+		written = o.newUser(user, registeredEmail, c.wall(), cur)
+		token, rec, err = c.newToken(&written)
 		return rec, err
 	})
 	if err != nil {
 		return "", err
 	}
+	o.report(written)
 	return token, nil
 }
 
-// Deregister removes the user's record if token is the user's token;
-// ErrInvalidToken if it is wrong or malformed, ErrNotRegistered if there
-// is no record. A Deregister racing a Reset never removes the record the
-// Reset wrote with the token it replaced.
+// Deregister removes the user's record if token is the user's current
+// token; ErrInvalidToken if it is wrong or malformed, or a token that a
+// Reset replaced (even while [KeepPrevious] keeps it working),
+// ErrTokenExpired if it has expired, ErrNotRegistered if there is no
+// record. A Deregister racing a Reset never removes the record the Reset
+// wrote with the token it replaced.
 func (c *Cache) Deregister(user, token string) error {
 	return c.DeregisterContext(context.Background(), user, token)
 }
@@ -478,9 +524,12 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 		return err
 	}
 	sum, wellFormed := hashToken(token, c.nbytes)
-	return c.swap(ctx, user, func(cur entry, _ string) ([]byte, error) {
-		if subtle.ConstantTimeCompare(sum[:], cur.hash[:]) != 1 || !wellFormed {
+	return c.swap(ctx, user, func(cur *record, _ string) ([]byte, error) {
+		switch {
+		case subtle.ConstantTimeCompare(sum[:], cur.hash[:]) != 1 || !wellFormed:
 			return nil, fmt.Errorf("%w for %q", ErrInvalidToken, user)
+		case !cur.expires.IsZero() && !c.wall().Before(cur.expires):
+			return nil, fmt.Errorf("%w for %q", ErrTokenExpired, user)
 		}
 		return nil, nil
 	})
@@ -489,7 +538,7 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 // swap is a read-check-write on the user's record: next gets the record as
 // it is in the store and returns its replacement, nil to remove it. It
 // retries when another writer changed the record in between.
-func (c *Cache) swap(ctx context.Context, user string, next func(cur entry, email string) ([]byte, error)) error {
+func (c *Cache) swap(ctx context.Context, user string, next func(cur *record, email string) ([]byte, error)) error {
 	defer c.memo.Changed(user)
 	user = strings.Clone(user) // the store may keep it (see Store)
 	for range maxSwapTries {
@@ -502,7 +551,7 @@ func (c *Cache) swap(ctx context.Context, user string, next func(cur entry, emai
 		if err != nil {
 			return err
 		}
-		data, err := next(cur, email)
+		data, err := next(&cur, email)
 		if err != nil {
 			return err
 		}
@@ -513,8 +562,9 @@ func (c *Cache) swap(ctx context.Context, user string, next func(cur entry, emai
 	return fmt.Errorf("cache: record of %q keeps changing; try again", user)
 }
 
-// newToken returns a new random token and the user's record for it.
-func (c *Cache) newToken(user, email string) (token string, rec []byte, err error) {
+// newToken returns a new random token and the record u with its hash,
+// which it sets in u.
+func (c *Cache) newToken(u *User) (token string, rec []byte, err error) {
 	b := make([]byte, c.nbytes)
 	c.randMu.Lock()
 	_, err = io.ReadFull(c.rand, b)
@@ -524,7 +574,8 @@ func (c *Cache) newToken(user, email string) (token string, rec []byte, err erro
 	}
 	token = hex.EncodeToString(b)
 	sum, _ := hashToken(token, c.nbytes) // 2·nbytes hex digits: always well formed
-	return token, encodeRecord(User{User: user, Email: email, HashedToken: hex.EncodeToString(sum[:])}), nil
+	u.HashedToken = hex.EncodeToString(sum[:])
+	return token, encodeRecord(*u), nil
 }
 
 // usable checks that the cache is open and user is a valid name.

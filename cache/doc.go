@@ -47,6 +47,41 @@
 // poll interval and off the path of Verify, to see one rewritten through
 // a link made later.
 //
+// # Tokens that end
+//
+// [ExpiresAfter] makes a token stop verifying a while after Register or
+// Reset issues it; [KeepPrevious] lets the token a Reset replaces work on
+// for a grace, so that clients sharing a token can move to the new one
+// with no moment in which neither works. Verify of either past its time
+// is (false, an error wrapping [ErrTokenExpired]). Such a record adds
+// keys to the Python format, which the Python service refuses (it fails
+// closed):
+//
+//	{"email":"ci@example.org","expires":"2026-04-30T09:00:00Z","hashed_token":"…",
+//	 "previous_expires":"2026-04-01T09:00:00Z","previous_hashed_token":"…","user":"ci"}
+//
+// (one line on disk). Times are RFC 3339, UTC, truncated to the second;
+// a token verifies while the time is before its expiry. A record with
+// neither key is the Python format byte for byte, and a plain Reset
+// writes one again. Builds of this package from before these keys
+// ignore them, as they ignore any unknown key: on such a build an
+// expiring token never expires and a kept token is refused. Run only
+// builds that know them on a directory or etcd prefix that holds
+// expiring tokens.
+//
+// Expiry is checked on every Verify, with the clock reading that tells
+// whether a cached entry may be trusted: no allocation, no system call.
+// A cached entry holds its expiries on the monotonic clock, placed there
+// by their distance from the wall clock when the record was read. A step
+// of the wall clock after that (an operator setting it, NTP stepping
+// rather than slewing it) moves no cached expiry: a step forward by S
+// lets a cached token verify up to S past its "expires", a step back
+// ends it up to S early, until the record is read again (after a
+// change to it, an eviction, a pause that outlasts the trust window,
+// or, without a change feed, the poll interval). Slewing, NTP's usual
+// correction, moves both clocks alike. Another process, or a record read
+// after the step, follows the wall clock.
+//
 // # Stores and outages
 //
 // [New] keeps records in a directory; [Open] keeps them in any [Store],

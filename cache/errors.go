@@ -16,6 +16,12 @@ var (
 	// malformed for the user.
 	ErrInvalidToken = errors.New("cache: invalid token")
 
+	// ErrTokenExpired: the token is the user's, but its time is over: it
+	// was issued with [ExpiresAfter] and has expired, or it is a token
+	// replaced by a Reset with [KeepPrevious] whose grace has passed.
+	// Verify and Deregister return it.
+	ErrTokenExpired = errors.New("cache: token expired")
+
 	// ErrMalformedToken: the token is not a hex number that fits in the
 	// cache's token size (see [WithNBytes]).
 	ErrMalformedToken = errors.New("cache: malformed token")

@@ -58,6 +58,8 @@ func runChild(role, dir string, args []string) error {
 		return writerChild(dir, args, out)
 	case "renamer":
 		return renamerChild(dir, args, in, out)
+	case "verifier":
+		return verifierChild(dir, in, out)
 	}
 	return fmt.Errorf("unknown role")
 }

@@ -2,6 +2,7 @@ package cache
 
 import (
 	"crypto/sha256"
+	"crypto/subtle"
 	"hash/maphash"
 	"math"
 	"math/bits"
@@ -12,14 +13,52 @@ import (
 	"time"
 )
 
-// entry is what the cache keeps of a record: what Verify needs, the name
-// and the hash; the email stays in the store. It is never modified once
-// cached.
+// entry is what the cache keeps of a record: what Verify needs, the name,
+// the hash and when the token expires; the email stays in the store. It
+// is never modified once cached.
+//
+// Expiries are kept on the memo clock, placed there by their distance
+// from the wall clock when the record was read, so that Verify compares
+// them with the one clock reading a lookup makes (see memo.lookup). A
+// step of the wall clock after the read therefore moves no cached
+// expiry: see "Tokens that end" in the package documentation.
 type entry struct {
 	hash     [sha256.Size]byte
-	read     int64  // memo clock when the record was read; see memo.fresh
-	user     string // also the entry's key in its shard
-	pollOnly bool   // see Record.PollOnly
+	read     int64      // memo clock when the record was read; see memo.fresh
+	expires  int64      // memo clock when the token stops verifying, or never
+	prev     *prevToken // the token a Reset kept, or nil
+	user     string     // also the entry's key in its shard
+	pollOnly bool       // see Record.PollOnly
+}
+
+// prevToken is the token a Reset with KeepPrevious replaced.
+type prevToken struct {
+	hash    [sha256.Size]byte
+	expires int64 // memo clock
+}
+
+// newEntry returns the entry of r, read at the memo clock read and the
+// wall clock wall.
+func newEntry(r *record, read int64, wall time.Time, pollOnly bool) *entry {
+	e := &entry{hash: r.hash, read: read, expires: deadline(r.expires, read, wall), user: r.user, pollOnly: pollOnly}
+	if r.hasPrev() {
+		e.prev = &prevToken{hash: r.prevHash, expires: deadline(r.prevExpires, read, wall)}
+	}
+	return e
+}
+
+// check reports whether sum, the hash of a well-formed token, is the
+// token p, at now on the memo clock: (true, nil); (false,
+// ErrTokenExpired) past its grace; (false, nil) if it is not p. The hashes
+// are compared in constant time.
+func (p *prevToken) check(sum *[sha256.Size]byte, wellFormed bool, now int64) (bool, error) {
+	switch {
+	case subtle.ConstantTimeCompare(sum[:], p.hash[:]) != 1 || !wellFormed:
+		return false, nil
+	case now < p.expires:
+		return true, nil
+	}
+	return false, ErrTokenExpired
 }
 
 // memo is the in-memory cache of records and of names known to have none.
@@ -246,26 +285,27 @@ func (m *memo) fresh(now, read int64, pollOnly bool) bool {
 // known to have no record, or neither, with the generation to pass to
 // add or addUnknown after reading the store. fresh reports that the
 // answer may be used; when it is false, e, if not nil, is a stale entry
-// that only an outage may make use of (see Cache.get). It reads the
-// clock once.
-func (m *memo) lookup(user string) (e *entry, absent, fresh bool, gen uint64) {
+// that only an outage may make use of (see Cache.get). now is the memo
+// clock, read once, which also tells whether the entry's token has
+// expired (see entry.check).
+func (m *memo) lookup(user string) (e *entry, absent, fresh bool, gen uint64, now int64) {
+	now = m.now()
 	h, sh := m.locate(user)
-	now := m.now()
 	if e, _ = get(sh.users.Load(), h, user); e != nil {
 		if m.fresh(now, e.read, e.pollOnly) {
 			m.stats.hit()
-			return e, false, true, 0
+			return e, false, true, 0, now
 		}
 	} else if set := sh.names.Load(); set != nil && !set.has(h) && m.fresh(now, noProof, false) {
 		m.stats.hit()
-		return nil, true, true, 0
+		return nil, true, true, 0, now
 	}
 	if read, ok := get(sh.unknown.Load(), h, user); ok && m.fresh(now, read, false) {
 		m.stats.hit()
-		return nil, true, true, 0
+		return nil, true, true, 0, now
 	}
 	m.stats.misses.Add(1)
-	return e, false, false, sh.gen.Load()
+	return e, false, false, sh.gen.Load(), now
 }
 
 // generation returns the generation of user's shard, to pass to add or

@@ -178,7 +178,7 @@ func TestMemoTables(t *testing.T) {
 			m.Changed(name)
 			delete(model, name)
 		default:
-			e, absent, fresh, _ := m.lookup(name)
+			e, absent, fresh, _, _ := m.lookup(name)
 			registered, ok := model[name]
 			switch {
 			case e != nil:

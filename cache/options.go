@@ -38,6 +38,7 @@ type config struct {
 
 	// seams for tests
 	clock      func() time.Duration
+	wall       func() time.Time // the wall clock: issue times, and expiries against it
 	newWatcher func() (*fsnotify.Watcher, error)
 	networkFS  func(dir string) (string, bool)
 	writeFile  func(f *os.File, data []byte) error
@@ -62,6 +63,7 @@ func defaultConfig() config {
 		nbytes:     defaultNBytes,
 		rand:       crand.Reader,
 		log:        slog.Default(),
+		wall:       time.Now,
 		watch:      true,
 		poll:       defaultPoll,
 		maxEntries: defaultMaxEntries,

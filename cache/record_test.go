@@ -34,7 +34,7 @@ func TestDecodeRecordReadsPythonRecords(t *testing.T) {
 			want, ok := hashToken(v.Token, defaultNBytes)
 			require.True(t, ok)
 			assert.Equal(t, want, e.hash)
-			_, _, _, scanned := scanRecord([]byte(v.File), nil)
+			_, scanned := scanRecord([]byte(v.File), nil)
 			assert.True(t, scanned, "read in one pass")
 		})
 	}

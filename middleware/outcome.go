@@ -18,8 +18,8 @@ const (
 	Skipped
 	// Missing: the user or the token was absent or empty; answered 401.
 	Missing
-	// Rejected: unknown user, wrong or malformed token, unusable name, or an
-	// ambiguous credential; answered 401.
+	// Rejected: unknown user, wrong, malformed or expired token, unusable
+	// name, or an ambiguous credential; answered 401.
 	Rejected
 	// Failed: verification could not complete; answered 500.
 	Failed
@@ -50,7 +50,8 @@ type Outcome struct {
 	// [cache.ErrNotRegistered], [cache.ErrInvalidUser],
 	// [cache.ErrInvalidToken] (a wrong token), [cache.ErrMalformedToken]
 	// (a token that cannot be anyone's: not hex, quoted, with a 0x or a
-	// space, or too long for the token size) or an error wrapping
+	// space, or too long for the token size), [cache.ErrTokenExpired]
+	// (the user's token, past its expiry or its grace) or an error wrapping
 	// [ErrInvalidCredentials] (a repeated header, an unreadable Basic
 	// header). For Failed it wraps [ErrVerifyFailed] and the verifier's
 	// error. Because it can tell whether a user exists, it belongs in logs,

@@ -40,8 +40,10 @@ type ClientConfig struct {
 
 	// TTL is how long an accepted user and token are trusted before the
 	// service is asked again: a reset or deregistration on the service takes
-	// at most this long to reach this server. Refusals are never remembered.
-	// A negative TTL turns remembering off.
+	// at most this long to reach this server, and a token accepted just
+	// before it expired (see cache.ExpiresAfter and cache.KeepPrevious) may
+	// be accepted here for at most this long past its expiry. Refusals are
+	// never remembered. A negative TTL turns remembering off.
 	// Optional. Default 1 s, as the cache's poll interval.
 	TTL time.Duration
 
@@ -126,11 +128,13 @@ func (c *Client) Verify(user, token string) (bool, error) {
 }
 
 // VerifyContext asks the service whether token is user's, unless it accepted
-// the pair less than the TTL ago. Results are as for middleware.Verifier:
-// (true, nil); (false, nil) for a wrong token, and without asking for one
-// that is not hex; (false, [cache.ErrNotRegistered]) when the service answers status
-// false; (false, [cache.ErrInvalidUser]) for an empty name or when the
-// service answers 400 for the input; (false, err) for anything else.
+// the pair less than the TTL ago (so a token is accepted up to the TTL past
+// its expiry). Results are as for middleware.Verifier: (true, nil); (false,
+// nil) for a wrong token, and without asking for one that is not hex;
+// (false, [cache.ErrTokenExpired]) when the service says the token expired;
+// (false, [cache.ErrNotRegistered]) when the service answers status false;
+// (false, [cache.ErrInvalidUser]) for an empty name or when the service
+// answers 400 for the input; (false, err) for anything else.
 func (c *Client) VerifyContext(ctx context.Context, user, token string) (bool, error) {
 	if user == "" {
 		return false, cache.ErrInvalidUser
@@ -232,6 +236,8 @@ func (c *Client) ask(ctx context.Context, user, token string) (bool, error) {
 		return false, fmt.Errorf("httpapi: verify: %s gave an answer that is not a verify answer", c.endpoint)
 	case *ans.Status && *ans.Verified:
 		return true, nil
+	case *ans.Status && ans.Message != nil && *ans.Message == expiredMessage+user:
+		return false, cache.ErrTokenExpired
 	case *ans.Status:
 		return false, nil
 	case !*ans.Verified:

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -86,6 +87,20 @@ type HandlerConfig struct {
 	// counts those held back (held_back).
 	// Optional. Default slog.Default().
 	Logger *slog.Logger
+
+	// OnAudit receives one AuditEvent for each /register, /reset and
+	// /deregister request that reaches its operation, accepted or refused
+	// by it (already registered, email mismatch, wrong or expired token,
+	// not registered, unusable name or email), after the outcome is
+	// known and before the answer, with the request's context, which
+	// carries the client's address (see ClientAddr). Requests refused
+	// before (malformed, too large, past a limit, at the cap on users)
+	// and operations that could not complete make none. If it returns an
+	// error, the answer is 500, "… could not complete", and the error is
+	// logged at ERROR; an accepted registration or reset then stands,
+	// but its token is not given out (a reset issues another).
+	// Optional. Default nil: no audit trail.
+	OnAudit func(ctx context.Context, e AuditEvent) error
 }
 
 // DefaultHandlerConfig is the configuration [Handler] uses, and where the
@@ -129,6 +144,9 @@ func (cfg HandlerConfig) withDefaults(def HandlerConfig) HandlerConfig {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.OnAudit == nil {
+		cfg.OnAudit = def.OnAudit
 	}
 	return cfg
 }

@@ -18,6 +18,11 @@
 //	/deregister {"user","token"}  → {"message":M,"status":S}
 //	/reset      {"user","email"}  → as /register
 //
+// /register and /reset also take "expires_in", a whole number of seconds
+// after which the new token stops verifying (cache.ExpiresAfter), and
+// /reset "keep_previous", seconds during which the replaced token keeps
+// working (cache.KeepPrevious); /verify of an expired token answers
+// {"message":"Token expired for user NAME","status":true,"verified":false}.
 // Input is read strictly: a repeated field, a field in another case or an
 // unpaired UTF-16 surrogate escape is refused (400) rather than guessed at.
 // Reset hands a new token to anyone who knows a user's name and email, and
@@ -36,6 +41,14 @@
 // disk, an unreadable record) it logs at ERROR, with the user name and
 // the cause, never a token or an email.
 //
+// # Audit trail
+//
+// [HandlerConfig.OnAudit] receives an [AuditEvent] for every
+// registration, reset and deregistration that reaches its operation,
+// accepted or refused by it, before the answer; if it fails, the answer
+// is 500. Events hold no token or hash; the client's address is in the
+// hook's context ([ClientAddr]).
+//
 // # The client
 //
 // [Client] asks a service's /verify and is a middleware.Verifier and
@@ -43,7 +56,8 @@
 // middleware.Auth or echomw.Auth. It fails closed (an unreachable service or
 // an answer it cannot read is an error, which the middleware answers with a
 // 500), never follows redirects, and remembers accepted pairs for a short
-// TTL under a keyed hash of the token's value, never the token.
+// TTL under a keyed hash of the token's value, never the token: a token
+// may be accepted for up to that TTL past its expiry.
 //
 // # Example
 //

@@ -25,10 +25,10 @@ const MaxRequestBody = 64 << 10
 // operations, each given the request's context so that a store reached over
 // a network stops waiting when the client goes away.
 type registry interface {
-	RegisterContext(ctx context.Context, user, email string) (string, error)
+	RegisterContext(ctx context.Context, user, email string, opts ...cache.TokenOption) (string, error)
 	VerifyContext(ctx context.Context, user, token string) (bool, error)
 	DeregisterContext(ctx context.Context, user, token string) error
-	ResetContext(ctx context.Context, user, email string) (string, error)
+	ResetContext(ctx context.Context, user, email string, opts ...cache.TokenOption) (string, error)
 	Users() ([]string, error)
 }
 
@@ -49,6 +49,8 @@ type service struct {
 
 	failLog  *rate.Limiter // lines about operations that could not complete
 	failHeld atomic.Int64  // such lines held back since the last one logged
+
+	onAudit func(context.Context, AuditEvent) error // nil: no audit trail
 }
 
 // Clients choose how often to repeat a request that fails (a broken
@@ -77,6 +79,7 @@ func newService(users registry, cfg HandlerConfig) (*service, error) {
 		resetLimit:     newLimiters(cfg.ResetLimit, cfg.MaxTracked),
 		resetUserLimit: newLimiters(cfg.ResetUserLimit, cfg.MaxTracked),
 		failLog:        rate.NewLimiter(rate.Every(failureLogEvery), failureLogBurst),
+		onAudit:        cfg.OnAudit,
 	}
 	if cfg.MaxUsers > 0 {
 		s.userCap = &userCap{max: cfg.MaxUsers, list: users.Users}
@@ -96,12 +99,17 @@ func newService(users registry, cfg HandlerConfig) (*service, error) {
 //	/deregister {"user","token"}  → {"message":M,"status":S}
 //	/reset      {"user","email"}  → as /register
 //
+// /register and /reset also take an optional integer "expires_in", and
+// /reset "keep_previous", in seconds (at least 1): see [cache.ExpiresAfter]
+// and [cache.KeepPrevious].
+//
 // These answers are 200, including refusals (status false; for /verify a
-// wrong token is status true, verified false). The messages are those of the
-// Python service: "User verified", "Invalid token for user NAME",
-// "User 'NAME' not registered", "User 'NAME' already registered",
+// wrong or expired token is status true, verified false). The messages are
+// those of the Python service: "User verified", "Invalid token for user
+// NAME", "User 'NAME' not registered", "User 'NAME' already registered",
 // "NAME deregistered" and "User email does not match registered email
-// address".
+// address"; and, for a token past its expiry (/verify, /deregister),
+// "Token expired for user NAME".
 //
 // Unlike the Python service it answers 400 {"message":"Unable to parse
 // JSON."} for a body that is not UTF-8 JSON (an empty one included), and 400
@@ -139,19 +147,19 @@ func Handler(c *cache.Cache) http.Handler {
 
 // ServeHTTP implements [http.Handler].
 func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var op func(*service, context.Context, []string) (int, []byte)
+	var op func(*service, context.Context, []string, []cache.TokenOption) (int, []byte)
 	var name string
-	var fields []string
+	var fields, seconds []string
 	var perClient, perUser *limiters
 	switch strings.TrimPrefix(r.URL.Path, "/") {
 	case "register":
-		op, name, fields, perClient = (*service).register, "Register", emailFields, s.registerLimit
+		op, name, fields, seconds, perClient = (*service).register, "Register", emailFields, registerSeconds, s.registerLimit
 	case "verify":
 		op, name, fields = (*service).verify, "Verify", tokenFields
 	case "deregister":
 		op, name, fields = (*service).deregister, "Deregister", tokenFields
 	case "reset":
-		op, name, fields, perClient, perUser = (*service).reset, "Reset", emailFields, s.resetLimit, s.resetUserLimit
+		op, name, fields, seconds, perClient, perUser = (*service).reset, "Reset", emailFields, resetSeconds, s.resetLimit, s.resetUserLimit
 	default:
 		reply(w, http.StatusNotFound, messageBody("Not Found"))
 		return
@@ -185,7 +193,7 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, http.StatusBadRequest, messageBody("Unable to read the request body."))
 		return
 	}
-	vals, inErr := decodeInput(body, fields)
+	vals, durs, inErr := decodeInput(body, fields, seconds)
 	switch {
 	case inErr != nil && inErr.parse:
 		reply(w, http.StatusBadRequest, messageBody("Unable to parse JSON."))
@@ -203,11 +211,28 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	code, answer := op(s, r.Context(), vals)
+	code, answer := op(s, s.auditContext(r, name), vals, tokenOptions(seconds, durs))
 	reply(w, code, answer)
 }
 
-func (s *service) register(ctx context.Context, v []string) (int, []byte) {
+// tokenOptions returns the token options that the optional fields of a
+// request set: durs holds the durations of the fields seconds, 0 for one
+// that is absent.
+func tokenOptions(seconds []string, durs []time.Duration) []cache.TokenOption {
+	var opts []cache.TokenOption
+	for i, name := range seconds {
+		switch {
+		case durs[i] == 0:
+		case name == "expires_in":
+			opts = append(opts, cache.ExpiresAfter(durs[i]))
+		case name == "keep_previous":
+			opts = append(opts, cache.KeepPrevious(durs[i]))
+		}
+	}
+	return opts
+}
+
+func (s *service) register(ctx context.Context, v []string, opts []cache.TokenOption) (int, []byte) {
 	email, user := v[0], v[1]
 	room, err := s.userCap.reserve(s.now())
 	switch {
@@ -216,9 +241,13 @@ func (s *service) register(ctx context.Context, v []string) (int, []byte) {
 	case !room:
 		return http.StatusForbidden, noTokenBody("Registration is closed: the service has reached its limit of users")
 	}
-	token, err := s.users.RegisterContext(ctx, user, email)
+	var issued cache.User
+	token, err := s.users.RegisterContext(ctx, user, email, append(opts, cache.Issued(&issued))...)
 	if err != nil {
 		s.userCap.release()
+	}
+	if err := s.audit(ctx, AuditRegister, user, err, issued); err != nil {
+		return s.auditFailed("Register", user, err)
 	}
 	switch {
 	case err == nil:
@@ -229,7 +258,7 @@ func (s *service) register(ctx context.Context, v []string) (int, []byte) {
 	return s.failure(ctx, "Register", user, err)
 }
 
-func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
+func (s *service) verify(ctx context.Context, v []string, _ []cache.TokenOption) (int, []byte) {
 	token, user := v[0], v[1]
 	if !isHex(token) {
 		return http.StatusBadRequest, invalid("Verify", notHex)
@@ -240,33 +269,49 @@ func (s *service) verify(ctx context.Context, v []string) (int, []byte) {
 		return http.StatusOK, verifyBody("User verified", true, true)
 	case err == nil:
 		return http.StatusOK, verifyBody("Invalid token for user "+user, true, false)
+	case errors.Is(err, cache.ErrTokenExpired):
+		return http.StatusOK, verifyBody(expiredMessage+user, true, false)
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, verifyBody("User '"+user+"' not registered", false, false)
 	}
 	return s.failure(ctx, "Verify", user, err)
 }
 
-func (s *service) deregister(ctx context.Context, v []string) (int, []byte) {
+// expiredMessage begins the message of an answer about an expired token.
+const expiredMessage = "Token expired for user "
+
+func (s *service) deregister(ctx context.Context, v []string, _ []cache.TokenOption) (int, []byte) {
 	token, user := v[0], v[1]
 	if !isHex(token) {
 		return http.StatusBadRequest, invalid("Deregister", notHex)
 	}
 	err := s.users.DeregisterContext(ctx, user, token)
+	if err == nil {
+		s.userCap.removed()
+	}
+	if err := s.audit(ctx, AuditDeregister, user, err, cache.User{}); err != nil {
+		return s.auditFailed("Deregister", user, err)
+	}
 	switch {
 	case err == nil:
-		s.userCap.removed()
 		return http.StatusOK, statusBody(user+" deregistered", true)
 	case errors.Is(err, cache.ErrInvalidToken), errors.Is(err, cache.ErrMalformedToken):
 		return http.StatusOK, statusBody("Invalid token for user "+user, false)
+	case errors.Is(err, cache.ErrTokenExpired):
+		return http.StatusOK, statusBody(expiredMessage+user, false)
 	case errors.Is(err, cache.ErrNotRegistered):
 		return http.StatusOK, statusBody("User '"+user+"' not registered", false)
 	}
 	return s.failure(ctx, "Deregister", user, err)
 }
 
-func (s *service) reset(ctx context.Context, v []string) (int, []byte) {
+func (s *service) reset(ctx context.Context, v []string, opts []cache.TokenOption) (int, []byte) {
 	email, user := v[0], v[1]
-	token, err := s.users.ResetContext(ctx, user, email)
+	var issued cache.User
+	token, err := s.users.ResetContext(ctx, user, email, append(opts, cache.Issued(&issued))...)
+	if err := s.audit(ctx, AuditReset, user, err, issued); err != nil {
+		return s.auditFailed("Reset", user, err)
+	}
 	switch {
 	case err == nil:
 		return http.StatusOK, tokenBody(token)
@@ -361,6 +406,8 @@ func reply(w http.ResponseWriter, code int, body []byte) {
 var (
 	emailFields     = []string{"email", "user"}
 	tokenFields     = []string{"token", "user"}
+	registerSeconds = []string{"expires_in"}
+	resetSeconds    = []string{"expires_in", "keep_previous"}
 	jsonContentType = []string{"application/json; charset=UTF-8"}
 	noStore         = []string{"no-store"}
 	noSniff         = []string{"nosniff"}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/fixiecreds/fixiecreds/cache"
 )
 
 // brokenRegistry fails every operation as a cache whose disk is gone would,
@@ -24,14 +26,14 @@ type brokenRegistry struct{}
 
 var errBroken = errors.New("cache: open /creds/alice.json: input/output error ff00ff")
 
-func (brokenRegistry) RegisterContext(context.Context, string, string) (string, error) {
+func (brokenRegistry) RegisterContext(context.Context, string, string, ...cache.TokenOption) (string, error) {
 	return "", errBroken
 }
 func (brokenRegistry) VerifyContext(context.Context, string, string) (bool, error) {
 	return false, errBroken
 }
 func (brokenRegistry) DeregisterContext(context.Context, string, string) error { return errBroken }
-func (brokenRegistry) ResetContext(context.Context, string, string) (string, error) {
+func (brokenRegistry) ResetContext(context.Context, string, string, ...cache.TokenOption) (string, error) {
 	return "", errBroken
 }
 func (brokenRegistry) Users() ([]string, error) { return nil, errBroken }
@@ -184,23 +186,29 @@ func FuzzDecodeInput(f *testing.F) {
 		``, `{}`, `null`, `[]`, `{"user":"a","token":"ff"}`, `{"user":1}`, `{"user":"a","x":1}`,
 		`{"user":"\u0000","token":""}`, "{\"user\":\"\xff\"}", `{"user":"a","user":"b","token":"1"}`,
 		` {"token" : "ff" , "user":"alice"}` + "\n", `{"token":"ff","user":"a\/b"}`, `{"token":"ff","user":"\ud800"}`,
+		`{"token":"ff","user":"a","expires_in":3600}`, `{"token":"ff","user":"a","expires_in":0}`,
+		`{"token":"ff","user":"a","expires_in":1.5}`, `{"token":"ff","user":"a","expires_in":"60"}`,
+		`{"token":"ff","user":"a","expires_in": 9223372037 }`,
 	} {
 		f.Add([]byte(seed))
 	}
-	names := []string{"token", "user"}
+	names, seconds := []string{"token", "user"}, []string{"expires_in"}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if fast, ok := scanInput(body, names); ok {
-			strict, err := decodeStrict(body, names)
-			if err != nil || !slices.Equal(fast, strict) {
-				t.Fatalf("%q read in one pass as %q; strictly as %q, %+v", body, fast, strict, err)
+			strict, durs, err := decodeStrict(body, names, seconds)
+			if err != nil || !slices.Equal(fast, strict) || durs[0] != 0 {
+				t.Fatalf("%q read in one pass as %q; strictly as %q, %v, %+v", body, fast, strict, durs, err)
 			}
 		}
-		vals, err := decodeInput(body, names)
+		vals, durs, err := decodeInput(body, names, seconds)
 		if err != nil {
-			if vals != nil {
-				t.Fatalf("values %q with error %+v", vals, err)
+			if vals != nil || durs != nil {
+				t.Fatalf("values %q, %v with error %+v", vals, durs, err)
 			}
 			return
+		}
+		if len(durs) != 1 || durs[0] < 0 || durs[0]%time.Second != 0 {
+			t.Fatalf("durations %v", durs)
 		}
 		if len(vals) != len(names) {
 			t.Fatalf("got %d values, want %d", len(vals), len(names))
@@ -219,7 +227,7 @@ type ctxKey struct{}
 // ctxRegistry records the value each call's context carries under ctxKey.
 type ctxRegistry struct{ seen []any }
 
-func (r *ctxRegistry) RegisterContext(ctx context.Context, _, _ string) (string, error) {
+func (r *ctxRegistry) RegisterContext(ctx context.Context, _, _ string, _ ...cache.TokenOption) (string, error) {
 	r.seen = append(r.seen, ctx.Value(ctxKey{}))
 	return "ff", nil
 }
@@ -231,7 +239,7 @@ func (r *ctxRegistry) DeregisterContext(ctx context.Context, _, _ string) error 
 	r.seen = append(r.seen, ctx.Value(ctxKey{}))
 	return nil
 }
-func (r *ctxRegistry) ResetContext(ctx context.Context, _, _ string) (string, error) {
+func (r *ctxRegistry) ResetContext(ctx context.Context, _, _ string, _ ...cache.TokenOption) (string, error) {
 	r.seen = append(r.seen, ctx.Value(ctxKey{}))
 	return "ff", nil
 }

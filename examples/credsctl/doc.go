@@ -13,16 +13,20 @@
 //
 // # Usage
 //
-//	credsctl [-dir DIR | -etcd HOST:PORT,... [-etcd-prefix PREFIX]] COMMAND [ARGS]
+//	credsctl [-dir DIR | -etcd HOST:PORT,... [-etcd-prefix PREFIX]] [-audit-log FILE] COMMAND [ARGS]
 //
-//	register USER EMAIL         register USER; print the new token on stdout
+//	register [-expires D] USER EMAIL
+//	                            register USER; print the new token on stdout
 //	verify [-token TOKEN] USER  check USER's token, read from stdin unless -token
-//	reset USER EMAIL            issue USER a new token if EMAIL is the registered
+//	reset [-expires D] [-keep-previous D] USER EMAIL
+//	                            issue USER a new token if EMAIL is the registered
 //	                            one; print it on stdout; the old token stops working
 //	deregister USER             remove USER's record without their token: an admin
 //	                            removal (cache.RemoveUser)
-//	list                        print the registered users, one per line
-//	show USER                   print USER's record: email and the stored hash
+//	list                        print the registered users, one per line, with
+//	                            their expiries after a tab
+//	show USER                   print USER's record: email, the stored hash and
+//	                            the expiries
 //	import DIR                  copy every record of the directory DIR here
 //	export DIR                  copy every record from here into DIR
 //
@@ -78,6 +82,30 @@
 // Prefer piping a token to verify over -token, which other users of the
 // machine can see in the process list.
 //
+// # Tokens that end
+//
+// register -expires 720h issues a token that stops working 30 days later
+// (cache.ExpiresAfter); reset -expires does the same for the new token.
+// reset -keep-previous 24h keeps the token it replaces working for a day
+// more (cache.KeepPrevious), so that servers or CI jobs sharing it can
+// move to the new one without a moment in which neither works; a plain
+// reset ends every older token at once. Durations are Go's (90s, 24h,
+// 720h), at least a second. list prints, after a tab, "expires TIME"
+// (or "expired TIME") and "previous token until TIME" for the users that
+// have them; show prints the record's expires, previous_hashed_token and
+// previous_expires. verify tells an expired token from a wrong one.
+//
+// # Audit log
+//
+// -audit-log FILE appends one JSON line per register, reset and
+// deregister (an admin removal, operation "remove") to FILE, created with
+// mode 0600: accepted or refused (already registered, email mismatch, not
+// registered, unusable name or email), with the time, the operation, the
+// user, the outcome and the new expiries; never a token or a hash. The
+// example servers' -audit-log writes the same lines for the service. If
+// the line cannot be written, the command fails (exit status 3) and
+// prints no token, even though the change was made.
+//
 // # Exit status
 //
 //	0  done
@@ -85,5 +113,6 @@
 //	   email does not match, a record not copied
 //	2  usage: bad command line, unusable user name or email
 //	3  failure: the directory does not exist (list, show, verify, export),
-//	   etcd cannot be reached, or a record could not be read or written
+//	   etcd cannot be reached, a record could not be read or written, or
+//	   the audit log could not be written
 package main

@@ -44,6 +44,8 @@ func explain(err error, user, email string) error {
 		code, msg = exitRefused, fmt.Sprintf("token refused for %q", user)
 	case errors.Is(err, errMalformed):
 		code, msg = exitRefused, fmt.Sprintf("token refused for %q: it is not a token, which is hex digits only, at most %d of them; leave out quotes, a 0x and spaces", user, 2*tokenBytes)
+	case errors.Is(err, cache.ErrTokenExpired):
+		code, msg = exitRefused, fmt.Sprintf("token refused for %q: it has expired; reset issues a new one", user)
 	case errors.Is(err, cache.ErrNotRegistered):
 		code, msg = exitRefused, fmt.Sprintf("user %q is not registered", user)
 	case errors.Is(err, cache.ErrAlreadyRegistered):

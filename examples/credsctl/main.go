@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
+	"github.com/fixiecreds/fixiecreds/examples/internal/audit"
 	"github.com/fixiecreds/fixiecreds/examples/internal/credsdir"
 )
 
@@ -24,14 +27,21 @@ Administers a fixie credentials directory, or the records in etcd.
 Servers using them see the changes without a restart.
 
 Commands:
-  register USER EMAIL         register USER; print the new token on stdout
+  register [-expires D] USER EMAIL
+                              register USER; print the new token on stdout;
+                              with -expires (such as 720h), it stops working
+                              after D
   verify [-token TOKEN] USER  check USER's token, read from stdin unless -token
-  reset USER EMAIL            issue USER a new token if EMAIL is the registered
-                              one; print it on stdout; the old token stops working
+  reset [-expires D] [-keep-previous D] USER EMAIL
+                              issue USER a new token if EMAIL is the registered
+                              one; print it on stdout; the old token stops working,
+                              or after D with -keep-previous (such as 24h)
   deregister USER             remove USER's record without their token (an admin
                               removal: cache.RemoveUser)
-  list                        print the registered users, one per line
-  show USER                   print USER's record: email and the stored hash
+  list                        print the registered users, one per line, each
+                              followed by a tab and its expiries if it has any
+  show USER                   print USER's record: email, the stored hash, and
+                              the expiries
   import DIR                  copy every record of the directory DIR here (into
                               etcd, with -etcd); never overwrite a different one
   export DIR                  copy every record from here (from etcd, with -etcd)
@@ -42,6 +52,8 @@ list, show, verify and export only read: they never create the directory.
 
 Flags, before or after the command (-- ends them, for a name that
 starts with '-'):
+  -audit-log FILE      append a JSON line to FILE (created 0600) for each
+                       register, reset and deregister, accepted or refused
   -etcd HOST:PORT,...  work on etcd instead of a directory: the endpoints
                        of its members
   -etcd-prefix PREFIX  the records' key prefix on etcd, ending with '/'
@@ -54,7 +66,8 @@ starts with '-'):
 const usageTail = `
 Exit status: 0 done; 1 refused (token refused, user not registered or
 already registered, email does not match, a record not copied); 2 usage;
-3 failure (I/O, etcd out of reach, or no such directory).
+3 failure (I/O, etcd out of reach, no such directory, or the audit log
+could not be written).
 `
 
 // usage returns the help text, with the directory the defaults give now.
@@ -72,12 +85,15 @@ func main() {
 
 // call is one command line, parsed.
 type call struct {
-	recs   *records // where the records are
-	args   []string // the command's arguments
-	token  string   // verify's -token
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	recs    *records      // where the records are
+	args    []string      // the command's arguments
+	token   string        // verify's -token
+	expires time.Duration // register's and reset's -expires; 0: none
+	keep    time.Duration // reset's -keep-previous; 0: none
+	audit   *audit.Log    // the -audit-log, or nil
+	stdin   io.Reader
+	stdout  io.Writer
+	stderr  io.Writer
 }
 
 // run runs the command line args and returns the exit code.
@@ -86,6 +102,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	flags.Usage = func() { fmt.Fprint(stderr, usage()) }
 	dir := flags.String("dir", "", "credentials directory")
+	auditLog := flags.String("audit-log", "", "audit log file")
 	where := addStoreFlags(flags)
 	if err := flags.Parse(args); err != nil {
 		return helpOrUsage(err)
@@ -110,13 +127,30 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sub.SetOutput(stderr)
 	sub.Usage = func() { fmt.Fprintf(stderr, "Usage: credsctl [-dir DIR] %s\n", cmd.usage) }
 	sub.StringVar(dir, "dir", *dir, "credentials directory")
+	sub.StringVar(auditLog, "audit-log", *auditLog, "audit log file")
 	where.addTo(sub)
 	if cmd.takesToken {
 		sub.StringVar(&c.token, "token", "", "the token to verify (default: read from stdin)")
 	}
+	if cmd.expires {
+		sub.DurationVar(&c.expires, "expires", 0, "the new token stops working after `duration`, such as 720h")
+	}
+	if cmd.keep {
+		sub.DurationVar(&c.keep, "keep-previous", 0, "the replaced token keeps working for `duration`, such as 24h")
+	}
 	var err error
 	if c.args, err = parseInterleaved(sub, flags.Args()[1:]); err != nil {
 		return helpOrUsage(err)
+	}
+	var short []string
+	sub.Visit(func(f *flag.Flag) {
+		if d, ok := f.Value.(flag.Getter).Get().(time.Duration); ok && d < time.Second {
+			short = append(short, fmt.Sprintf("-%s %v", f.Name, d))
+		}
+	})
+	if len(short) > 0 {
+		fmt.Fprintf(stderr, "credsctl: %s: want at least 1s\n", strings.Join(short, ", "))
+		return exitUsage
 	}
 	if len(c.args) != cmd.nargs {
 		fmt.Fprintf(stderr, "credsctl: %s takes %d argument(s), got %d\n", name, cmd.nargs, len(c.args))
@@ -124,6 +158,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	if *auditLog != "" && cmd.audited {
+		if c.audit, err = audit.Open(*auditLog); err != nil {
+			return report(stderr, err)
+		}
+		defer c.audit.Close()
+	}
 	recs, err := where.open(*dir, cmd.readOnly)
 	if err != nil {
 		return report(stderr, err)

@@ -33,6 +33,7 @@ func TestOutcomesCounts(t *testing.T) {
 	observe(1, middleware.Outcome{Result: middleware.Rejected, Err: fmt.Errorf("%w: %q", cache.ErrInvalidUser, ".x")})
 	observe(1, middleware.Outcome{Result: middleware.Rejected, Err: cache.ErrInvalidToken})
 	observe(4, middleware.Outcome{Result: middleware.Rejected, Err: cache.ErrMalformedToken})
+	observe(2, middleware.Outcome{Result: middleware.Rejected, Err: cache.ErrTokenExpired})
 	observe(1, middleware.Outcome{Result: middleware.Rejected, Err: fmt.Errorf("%w: repeated", middleware.ErrInvalidCredentials)})
 	observe(1, middleware.Outcome{Result: middleware.Failed, Err: errors.Join(middleware.ErrVerifyFailed, errors.New("disk")), Elapsed: 3 * time.Second})
 
@@ -46,6 +47,7 @@ fixiecreds_auth_requests_total{reason="not_registered",result="rejected"} 1
 fixiecreds_auth_requests_total{reason="invalid_user",result="rejected"} 1
 fixiecreds_auth_requests_total{reason="invalid_token",result="rejected"} 1
 fixiecreds_auth_requests_total{reason="malformed_token",result="rejected"} 4
+fixiecreds_auth_requests_total{reason="token_expired",result="rejected"} 2
 fixiecreds_auth_requests_total{reason="invalid_credentials",result="rejected"} 1
 fixiecreds_auth_requests_total{reason="verify_failed",result="failed"} 1
 `
@@ -83,7 +85,7 @@ fixiecreds_auth_requests_total{reason="verify_failed",result="failed"} 1
 	assert.Equal(t, uint64(3), hists["accepted"].count)
 	assert.InDelta(t, 2.4e-6, hists["accepted"].sum, 1e-12)
 	assert.Equal(t, uint64(3), hists["accepted"].le1us, "800 ns is under the first bound")
-	assert.Equal(t, uint64(8), hists["rejected"].count)
+	assert.Equal(t, uint64(10), hists["rejected"].count)
 	assert.Equal(t, uint64(1), hists["failed"].count)
 	assert.Equal(t, uint64(0), hists["failed"].le1us)
 	assert.InDelta(t, 3.0, hists["failed"].sum, 1e-9, "past the last bound, in +Inf")

@@ -25,6 +25,7 @@ const (
 	invalidUser
 	invalidToken
 	malformedToken
+	tokenExpired
 	invalidCredentials // a repeated header, an unreadable Basic header
 	failed
 	nKinds
@@ -39,6 +40,7 @@ var labels = [nKinds][2]string{
 	invalidUser:        {"rejected", "invalid_user"},
 	invalidToken:       {"rejected", "invalid_token"},
 	malformedToken:     {"rejected", "malformed_token"},
+	tokenExpired:       {"rejected", "token_expired"},
 	invalidCredentials: {"rejected", "invalid_credentials"},
 	failed:             {"failed", "verify_failed"},
 }
@@ -62,6 +64,8 @@ func kindOf(o middleware.Outcome) kind {
 		return invalidUser
 	case errors.Is(o.Err, cache.ErrMalformedToken):
 		return malformedToken
+	case errors.Is(o.Err, cache.ErrTokenExpired):
+		return tokenExpired
 	case errors.Is(o.Err, cache.ErrInvalidToken):
 		return invalidToken
 	}
@@ -73,7 +77,7 @@ func kindOf(o middleware.Outcome) kind {
 var (
 	results  = [...]string{"accepted", "skipped", "missing", "rejected", "failed"}
 	resultOf = [nKinds]uint8{accepted: 0, skipped: 1, missing: 2, notRegistered: 3, invalidUser: 3,
-		invalidToken: 3, malformedToken: 3, invalidCredentials: 3, failed: 4}
+		invalidToken: 3, malformedToken: 3, tokenExpired: 3, invalidCredentials: 3, failed: 4}
 )
 
 // Buckets are the upper bounds, in seconds, of the decision latency

@@ -1,6 +1,7 @@
 package servemain
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -62,8 +63,9 @@ func (o limitOptions) clientKey() func(*http.Request) string {
 	return httpapi.ProxyClientIP(o.proxyHeader, o.trustedProxies...)
 }
 
-// service returns the fixie-creds service on creds with o's limits.
-func (o limitOptions) service(creds *cache.Cache, log *slog.Logger) (http.Handler, error) {
+// service returns the fixie-creds service on creds with o's limits and
+// the audit hook onAudit.
+func (o limitOptions) service(creds *cache.Cache, log *slog.Logger, onAudit func(context.Context, httpapi.AuditEvent) error) (http.Handler, error) {
 	return httpapi.HandlerConfig{
 		ClientKey:      o.clientKey(),
 		RegisterLimit:  httpapi.Limit(o.register),
@@ -71,6 +73,7 @@ func (o limitOptions) service(creds *cache.Cache, log *slog.Logger) (http.Handle
 		ResetUserLimit: httpapi.Limit(o.resetUser),
 		MaxUsers:       o.maxUsers,
 		Logger:         log,
+		OnAudit:        onAudit,
 	}.ToHandler(creds)
 }
 

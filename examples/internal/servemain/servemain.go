@@ -21,6 +21,8 @@ import (
 	"syscall"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
+	"github.com/fixiecreds/fixiecreds/examples/internal/audit"
 	"github.com/fixiecreds/fixiecreds/examples/internal/authlog"
 )
 
@@ -60,6 +62,7 @@ func MainOn(name string, src Source, routes func(Env) http.Handler) {
 type options struct {
 	addr     string
 	logLevel slog.Level
+	auditLog string
 	conns    connOptions
 	limits   limitOptions
 }
@@ -73,6 +76,7 @@ func run(ctx context.Context, name string, args []string, stderr io.Writer, src 
 	flags.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on `host:port`; port 0 picks a free port")
 	src.AddFlags(flags)
 	flags.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log at this `level` and above: DEBUG (every accepted request too), INFO, WARN or ERROR")
+	flags.StringVar(&o.auditLog, "audit-log", "", "append a JSON line to `file` (created 0600) for each register, reset and deregister\nthrough /creds/, accepted or refused; if a line cannot be written, the answer is 500")
 	o.conns.flags(flags)
 	o.limits.flags(flags)
 	ops := opsFlags(flags)
@@ -111,7 +115,17 @@ func serve(ctx context.Context, log *slog.Logger, o options, src Source, ops *op
 		return err
 	}
 	defer opened.Close()
-	env, closeEnv, err := newEnv(opened.Cache, log, o.limits)
+	var onAudit func(context.Context, httpapi.AuditEvent) error
+	if o.auditLog != "" {
+		trail, err := audit.Open(o.auditLog)
+		if err != nil {
+			return err
+		}
+		defer trail.Close()
+		onAudit = trail.Record
+		log.Info("audit trail", "file", o.auditLog)
+	}
+	env, closeEnv, err := newEnv(opened.Cache, log, o.limits, onAudit)
 	if err != nil {
 		return err
 	}
@@ -139,19 +153,32 @@ func serve(ctx context.Context, log *slog.Logger, o options, src Source, ops *op
 func NewEnv(creds *cache.Cache, log *slog.Logger) (Env, func(), error) {
 	var o limitOptions
 	o.flags(flag.NewFlagSet("", flag.ContinueOnError))
-	return newEnv(creds, log, o)
+	return newEnv(creds, log, o, nil)
 }
 
-// newEnv returns the Env of a server on creds with the limits of o, and
-// a function that stops what it started. Calling that function more
-// than once does nothing more.
-func newEnv(creds *cache.Cache, log *slog.Logger, o limitOptions) (Env, func(), error) {
-	service, err := o.service(creds, log)
+// newEnv returns the Env of a server on creds with the limits of o and
+// the audit hook onAudit (nil for none), and a function that stops what
+// it started. Calling that function more than once does nothing more.
+func newEnv(creds *cache.Cache, log *slog.Logger, o limitOptions, onAudit func(context.Context, httpapi.AuditEvent) error) (Env, func(), error) {
+	service, err := o.service(creds, log, onAudit)
 	if err != nil {
 		return Env{}, nil, err
 	}
+	if onAudit != nil && o.proxyHeader != "" {
+		// Behind the proxies, the audit trail names the client they
+		// report, not themselves.
+		service = withClientAddr(service, o.clientKey())
+	}
 	authLog := authlog.New(log, o.clientKey(), authlog.DefaultPeriod)
 	return Env{Creds: creds, Log: log, Service: service, AuthLog: authLog}, func() { _ = authLog.Close() }, nil
+}
+
+// withClientAddr returns h with the client's address, as addr tells it,
+// in each request's context (see httpapi.WithClientAddr).
+func withClientAddr(h http.Handler, addr func(*http.Request) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(httpapi.WithClientAddr(r.Context(), addr(r))))
+	})
 }
 
 // Handler returns the handler that routes builds on env, with /readyz in

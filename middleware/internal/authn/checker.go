@@ -126,7 +126,8 @@ func (c *Checker) Strip(h http.Header) {
 //   - an error wrapping the Invalid sentinel when a credential header is
 //     repeated or a Basic header cannot be read;
 //   - the verifier's error when it names a refusal ([cache.ErrNotRegistered],
-//     [cache.ErrInvalidUser], [cache.ErrInvalidToken], [cache.ErrMalformedToken]),
+//     [cache.ErrInvalidUser], [cache.ErrInvalidToken], [cache.ErrMalformedToken],
+//     [cache.ErrTokenExpired]),
 //     [cache.ErrInvalidToken] when the verifier answered (false, nil), and
 //     [cache.ErrMalformedToken] in place of either for a token that cannot
 //     be anyone's (see [Verifier.CheckToken]);
@@ -202,7 +203,8 @@ func (c *Checker) classify(ok bool, err error) (Result, error) {
 	case errors.Is(err, cache.ErrNotRegistered),
 		errors.Is(err, cache.ErrInvalidUser),
 		errors.Is(err, cache.ErrInvalidToken),
-		errors.Is(err, cache.ErrMalformedToken):
+		errors.Is(err, cache.ErrMalformedToken),
+		errors.Is(err, cache.ErrTokenExpired):
 		return Rejected, err
 	}
 	return Failed, fmt.Errorf("%w: %w", c.errs.Failed, err)

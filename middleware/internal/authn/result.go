@@ -8,7 +8,7 @@ const (
 	Accepted Result = iota + 1 // credentials verified
 	Skipped                    // the skipper let the request through unchecked
 	Missing                    // no credentials presented
-	Rejected                   // unknown user, wrong or malformed token, unusable name
+	Rejected                   // unknown user, wrong, malformed or expired token, unusable name
 	Failed                     // verification could not complete
 )
 
