@@ -471,9 +471,11 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 
 // swap is a read-check-write on the user's record: next gets the record as
 // it is in the store and returns its replacement, nil to remove it. It
-// retries when another writer changed the record in between.
+// retries when another writer changed the record in between. The cached
+// entry is dropped only once next has agreed to a write: an operation
+// refused (a wrong token, a wrong email, no record) changes nothing, so
+// that repeating it cannot drive a user's verifications to the store.
 func (c *Cache) swap(ctx context.Context, user string, next func(cur entry, email string) ([]byte, error)) error {
-	defer c.memo.Changed(user)
 	user = strings.Clone(user) // the store may keep it (see Store)
 	for range maxSwapTries {
 		rec, err := c.store.Read(ctx, user)
@@ -489,7 +491,9 @@ func (c *Cache) swap(ctx context.Context, user string, next func(cur entry, emai
 		if err != nil {
 			return err
 		}
-		if err := c.store.CompareAndSwap(ctx, user, rec.Version, data); !errors.Is(err, ErrConflict) {
+		err = c.store.CompareAndSwap(ctx, user, rec.Version, data)
+		c.memo.Changed(user) // written, or changed by another writer
+		if !errors.Is(err, ErrConflict) {
 			return err
 		}
 	}
