@@ -42,9 +42,12 @@ func (l Limit) String() string {
 // refusals: {"message":…,"status":false,"token":"<not-a-token>"}. Every
 // request to /register or /reset counts, whatever its answer. The
 // handler remembers the limits of at most MaxTracked clients (and as
-// many user names): those whose bucket has refilled are forgotten first,
-// and while every one of them is still in use, newcomers share one
-// bucket.
+// many user names); past that, the one whose bucket is fullest is
+// forgotten to make room. No two keys ever share a bucket: a newcomer
+// (a new client, a user name not seen lately) starts with a full one,
+// however many keys others cycle through. To have d requests forgiven to
+// one client or user, others must first bring every remembered one to d
+// short: some MaxTracked·d requests.
 type HandlerConfig struct {
 	// ClientKey returns the key under which a request's client is
 	// limited, such as its IP address. The request is not yet read.
