@@ -86,7 +86,7 @@ func (o connOptions) check() error {
 func (o connOptions) server(h http.Handler, ln net.Listener, errorLog *log.Logger) (*http.Server, *connLimiter) {
 	limited := newConnLimiter(ln, o.maxConns)
 	return &http.Server{
-		Handler:           h,
+		Handler:           closeFramedByEncoding(h),
 		ReadHeaderTimeout: o.readHeaderTimeout,
 		ReadTimeout:       o.readTimeout,
 		WriteTimeout:      o.writeTimeout,
@@ -95,6 +95,23 @@ func (o connOptions) server(h http.Handler, ln net.Listener, errorLog *log.Logge
 		ConnState:         limited.track,
 		ErrorLog:          errorLog,
 	}, limited
+}
+
+// closeFramedByEncoding closes the connection after answering a request
+// whose body is framed by Transfer-Encoding, as RFC 9112 section 6.3
+// requires of one that also has a Content-Length: a proxy in front that
+// went by the Content-Length would take the end of the body for another
+// request, smuggled past it. net/http drops the Content-Length of such a
+// request before a handler sees it, so every chunked request is answered
+// and its connection closed; clients that send chunked bodies lose only
+// keep-alive.
+func closeFramedByEncoding(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) > 0 {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // shutdown stops srv gracefully, waiting up to o.shutdownTimeout for
