@@ -51,7 +51,8 @@
 //	-idle-timeout D         a keep-alive connection may idle D (default 1m)
 //	-max-conns N            connections open at once (default 1024, or half
 //	                        what a low limit on open files leaves); at the cap
-//	                        the longest idle one is closed to make room
+//	                        the longest idle one is closed to make room, else
+//	                        the one sending its request the longest, after 1s
 //	-shutdown-timeout D     how long a shutdown waits for requests (default 10s)
 //
 // The service's limits (see httpapi.HandlerConfig; N/PERIOD or off):

@@ -66,3 +66,31 @@ func TestSmuggledRequestNeverServed(t *testing.T) {
 		assert.False(t, resp.Close)
 	}
 }
+
+// TestCapShedsSlowBodies fills the cap with requests whose bodies never
+// come, queues more of them behind, and then sends a valid request: the
+// slow senders are closed to make room, once they have held a slot for
+// the grace, and the valid request is served well before the read
+// timeout. Before, a queue of n slow senders kept it waiting n/max read
+// timeouts.
+func TestCapShedsSlowBodies(t *testing.T) {
+	t.Parallel()
+	o := shortOptions()
+	o.readTimeout, o.idleTimeout = time.Hour, time.Hour
+	o.maxConns = 2
+	addr, limited := testServer(t, o, echoBody)
+	limited.mu.Lock()
+	limited.grace = 50 * time.Millisecond
+	limited.mu.Unlock()
+
+	const slowBody = "POST /register HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+	for range 2 {
+		dial(t, addr, slowBody)
+	}
+	waitFor(t, "two requests waiting for their bodies", func() bool { return limited.active() == 2 })
+	for range 4 { // queued behind, in Accept and the kernel's backlog
+		dial(t, addr, slowBody)
+	}
+	assert.True(t, answers(addr), "a valid request is served")
+	assert.GreaterOrEqual(t, limited.shed.Load(), int64(5), "slow senders closed to make room")
+}
