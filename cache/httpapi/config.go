@@ -82,6 +82,13 @@ type HandlerConfig struct {
 	// Optional. Default 10,000.
 	MaxTracked int
 
+	// OnOutcome, if not nil, is called once per request to one of the
+	// four operations, after the answer is written, with what became of
+	// it: for metrics, such as registrations by outcome and 429s by
+	// limit. It must be safe for concurrent use.
+	// Optional. Default nil.
+	OnOutcome func(r *http.Request, o Outcome)
+
 	// Logger receives what the service cannot do at level ERROR (an
 	// operation that could not complete, with the user name, cut to 64
 	// bytes, and the cache's error); never a token or an email. At most
@@ -126,6 +133,9 @@ func (cfg HandlerConfig) withDefaults(def HandlerConfig) HandlerConfig {
 	}
 	if cfg.MaxTracked == 0 {
 		cfg.MaxTracked = def.MaxTracked
+	}
+	if cfg.OnOutcome == nil {
+		cfg.OnOutcome = def.OnOutcome
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = def.Logger
