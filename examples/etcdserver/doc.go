@@ -21,12 +21,13 @@
 //	-etcd-prefix prefix     key prefix of the users' records, ending with '/'
 //	                        (default /fixiecreds/users/): one per deployment,
 //	                        the same for every server and credsctl in it
-//	-metrics                serve Prometheus metrics at /metrics
+//	-metrics-addr host:port serve Prometheus metrics at /metrics there only
 //
 // Routes are examples/server's: /creds/register, /creds/verify,
 // /creds/deregister and /creds/reset (POST), the public / and /healthz,
-// the protected /hello, and /readyz, which answers 503 while etcd cannot
-// be read or the change feed has been down for a poll interval.
+// the protected /hello, and /readyz, which answers 503 "not ready" while
+// etcd cannot be read or the change feed has been down for a poll
+// interval, and logs why.
 //
 // If etcd does not answer at start, the server logs a warning and serves
 // anyway; while etcd cannot be reached, a request that needs a record

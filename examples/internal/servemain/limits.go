@@ -61,9 +61,11 @@ func (o limitOptions) clientKey() func(*http.Request) string {
 	return httpapi.ProxyClientIP(o.proxyHeader, o.trustedProxies...)
 }
 
-// service returns the fixie-creds service on creds with o's limits.
-func (o limitOptions) service(creds *cache.Cache, log *slog.Logger) (http.Handler, error) {
+// service returns the fixie-creds service on creds with o's limits,
+// reporting each request to onService if it is not nil.
+func (o limitOptions) service(creds *cache.Cache, log *slog.Logger, onService func(*http.Request, httpapi.Outcome)) (http.Handler, error) {
 	return httpapi.HandlerConfig{
+		OnOutcome:      onService,
 		ClientKey:      o.clientKey(),
 		RegisterLimit:  httpapi.Limit(o.register),
 		ResetLimit:     httpapi.Limit(o.reset),

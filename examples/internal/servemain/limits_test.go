@@ -96,7 +96,7 @@ func TestLimitsSpareTheUserUnderFlood(t *testing.T) {
 	require.NoError(t, err)
 	o, err := parseLimits(t)
 	require.NoError(t, err)
-	env, closeEnv, err := newEnv(creds, slog.New(slog.DiscardHandler), o)
+	env, closeEnv, err := newEnv(creds, slog.New(slog.DiscardHandler), o, nil)
 	require.NoError(t, err)
 	t.Cleanup(closeEnv)
 

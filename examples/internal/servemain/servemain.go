@@ -3,8 +3,8 @@
 // fixie-creds service with its limits, the bounded log of authentication
 // decisions, listening with bounded connections, a graceful shutdown on
 // SIGINT or SIGTERM, and the operator's routes beside theirs: /readyz,
-// and /metrics with -metrics (ops.go). Each example supplies only its
-// routes.
+// and, with -metrics-addr, /metrics on a listener of its own (ops.go).
+// Each example supplies only its routes.
 package servemain
 
 import (
@@ -21,6 +21,7 @@ import (
 	"syscall"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 	"github.com/fixiecreds/fixiecreds/examples/internal/authlog"
 )
 
@@ -111,16 +112,29 @@ func serve(ctx context.Context, log *slog.Logger, o options, src Source, ops *op
 		return err
 	}
 	defer opened.Close()
-	env, closeEnv, err := newEnv(opened.Cache, log, o.limits)
+	var m *opsMetrics
+	if ops.metricsAddr != "" {
+		m = newOpsMetrics(opened.Cache)
+	}
+	env, closeEnv, err := newEnv(opened.Cache, log, o.limits, m.serviceHook())
 	if err != nil {
 		return err
 	}
 	defer closeEnv()
+	env.Observe = m.authHook()
 
 	// Listen first, so that the log tells the real port when addr's is 0.
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
+	}
+	if m != nil {
+		mln, err := net.Listen("tcp", ops.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer serveMetrics(log, mln, m.handler(log))()
 	}
 	log.Info("limits", "max_conns", o.conns.maxConns, "idle_timeout", o.conns.idleTimeout,
 		"read_timeout", o.conns.readTimeout, "service", o.limits.logValue())
@@ -139,14 +153,15 @@ func serve(ctx context.Context, log *slog.Logger, o options, src Source, ops *op
 func NewEnv(creds *cache.Cache, log *slog.Logger) (Env, func(), error) {
 	var o limitOptions
 	o.flags(flag.NewFlagSet("", flag.ContinueOnError))
-	return newEnv(creds, log, o)
+	return newEnv(creds, log, o, nil)
 }
 
-// newEnv returns the Env of a server on creds with the limits of o, and
-// a function that stops what it started. Calling that function more
-// than once does nothing more.
-func newEnv(creds *cache.Cache, log *slog.Logger, o limitOptions) (Env, func(), error) {
-	service, err := o.service(creds, log)
+// newEnv returns the Env of a server on creds with the limits of o and
+// the service's hook onService (nil for none), and a function that stops
+// what it started. Calling that function more than once does nothing
+// more.
+func newEnv(creds *cache.Cache, log *slog.Logger, o limitOptions, onService func(*http.Request, httpapi.Outcome)) (Env, func(), error) {
+	service, err := o.service(creds, log, onService)
 	if err != nil {
 		return Env{}, nil, err
 	}
@@ -155,8 +170,8 @@ func newEnv(creds *cache.Cache, log *slog.Logger, o limitOptions) (Env, func(), 
 }
 
 // Handler returns the handler that routes builds on env, with /readyz in
-// front of it, as [Main] serves it without -metrics: for programs that
-// run servers of their own with [Serve].
+// front of it, as [Main] serves it: for programs that run servers of
+// their own with [Serve].
 func Handler(env Env, routes func(Env) http.Handler) http.Handler {
 	return (&ops{}).handler(env, routes)
 }
