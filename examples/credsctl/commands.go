@@ -32,7 +32,7 @@ func register(creds *cache.Cache, c call) error {
 	if err != nil {
 		return explain(err, user, email)
 	}
-	return printToken(c, token, fmt.Sprintf("Registered %s <%s>.", user, email))
+	return printToken(c, token, fmt.Sprintf("Registered %s <%s>.", shown(user), shown(email)))
 }
 
 func verify(creds *cache.Cache, c call) error {
@@ -54,7 +54,7 @@ func verify(creds *cache.Cache, c call) error {
 	if err != nil {
 		return explain(err, user, "")
 	}
-	fmt.Fprintf(c.stdout, "Token verified for %s.\n", user)
+	fmt.Fprintf(c.stdout, "Token verified for %s.\n", shown(user))
 	return nil
 }
 
@@ -64,7 +64,7 @@ func reset(creds *cache.Cache, c call) error {
 	if err != nil {
 		return explain(err, user, email)
 	}
-	return printToken(c, token, fmt.Sprintf("New token for %s; the old one no longer works.", user))
+	return printToken(c, token, fmt.Sprintf("New token for %s; the old one no longer works.", shown(user)))
 }
 
 // deregister removes the record without asking for the user's token, as
@@ -74,17 +74,19 @@ func deregister(creds *cache.Cache, c call) error {
 	if err := creds.RemoveUser(user); err != nil {
 		return explain(err, user, "")
 	}
-	fmt.Fprintf(c.stdout, "Removed %s.\n", user)
+	fmt.Fprintf(c.stdout, "Removed %s.\n", shown(user))
 	return nil
 }
 
+// list prints one name a line; a name with a hidden character is quoted
+// with escapes (see shown).
 func list(creds *cache.Cache, c call) error {
 	users, err := creds.Users()
 	if err != nil {
 		return err
 	}
 	for _, u := range users {
-		fmt.Fprintln(c.stdout, u)
+		fmt.Fprintln(c.stdout, shown(u))
 	}
 	return nil
 }
@@ -103,6 +105,6 @@ func show(creds *cache.Cache, c call) error {
 		return explain(err, user, "")
 	}
 	fmt.Fprintf(c.stdout, "user: %s\nemail: %s\nhashed_token (SHA-256, not a token): %s\n%s\n",
-		u.User, u.Email, u.HashedToken, where)
+		shown(u.User), shown(u.Email), u.HashedToken, where)
 	return nil
 }
