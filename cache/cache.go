@@ -33,6 +33,7 @@ type Cache struct {
 	memo   *memo
 	grace  time.Duration // see WithOutageGrace
 	wall   func() time.Time
+	names  lookalikes // registered names' skeletons, for Register
 
 	randMu sync.Mutex
 	rand   io.Reader
@@ -432,6 +433,17 @@ func (c *Cache) RemoveUser(user string) error {
 // [*NameError], which matches ErrInvalidUser. Names already in the store
 // that break only this rule keep working for everything but Register and
 // WriteUser.
+//
+// Nor may a new name look like a registered one (Unicode TR39): it may
+// not mix scripts beyond TR39's "Highly Restrictive" level (Latin with
+// Cyrillic is refused; Han with Hiragana and Katakana, or Latin with
+// them, passes), and Register refuses a name whose TR39 confusable
+// skeleton is a registered user's, such as "аlice" with a Cyrillic "а"
+// or "ɑlice" beside "alice". Register keeps the registered names'
+// skeletons, listing the store again when it last did so more than the
+// poll interval ago, or than 100 times what listing took (some 25 s for
+// 100,000 users in a directory): two look-alike names registered through
+// two Caches within that interval of each other may both succeed.
 func (c *Cache) Register(user, email string, opts ...TokenOption) (token string, err error) {
 	return c.RegisterContext(context.Background(), user, email, opts...)
 }
@@ -449,13 +461,18 @@ func (c *Cache) RegisterContext(ctx context.Context, user, email string, opts ..
 	if err := checkEmail(email); err != nil {
 		return "", fmt.Errorf("%w for %q", err, user)
 	}
-	u := o.newUser(user, email, c.wall(), nil)
-	token, rec, err := c.newToken(&u)
+	done, err := c.names.claim(ctx, c, user)
 	if err != nil {
 		return "", err
 	}
-	defer c.memo.Changed(user)
-	if err := c.store.Create(ctx, user, rec); err != nil {
+	u := o.newUser(user, email, c.wall(), nil)
+	token, rec, err := c.newToken(&u)
+	if err == nil {
+		defer c.memo.Changed(user)
+		err = c.store.Create(ctx, user, rec)
+	}
+	done(err)
+	if err != nil {
 		return "", err
 	}
 	o.report(u)
@@ -537,9 +554,11 @@ func (c *Cache) DeregisterContext(ctx context.Context, user, token string) error
 
 // swap is a read-check-write on the user's record: next gets the record as
 // it is in the store and returns its replacement, nil to remove it. It
-// retries when another writer changed the record in between.
+// retries when another writer changed the record in between. The cached
+// entry is dropped only once next has agreed to a write: an operation
+// refused (a wrong token, a wrong email, no record) changes nothing, so
+// that repeating it cannot drive a user's verifications to the store.
 func (c *Cache) swap(ctx context.Context, user string, next func(cur *record, email string) ([]byte, error)) error {
-	defer c.memo.Changed(user)
 	user = strings.Clone(user) // the store may keep it (see Store)
 	for range maxSwapTries {
 		rec, err := c.store.Read(ctx, user)
@@ -555,7 +574,9 @@ func (c *Cache) swap(ctx context.Context, user string, next func(cur *record, em
 		if err != nil {
 			return err
 		}
-		if err := c.store.CompareAndSwap(ctx, user, rec.Version, data); !errors.Is(err, ErrConflict) {
+		err = c.store.CompareAndSwap(ctx, user, rec.Version, data)
+		c.memo.Changed(user) // written, or changed by another writer
+		if !errors.Is(err, ErrConflict) {
 			return err
 		}
 	}

@@ -27,8 +27,11 @@
 // Kubernetes Secret volume's "..data", belong to whoever made them. A new
 // name (Register, WriteUser) must also be unchanged by the PRECIS
 // UsernameCasePreserved profile of RFC 8265: no spaces, no invisible or
-// look-alike forms; records already stored under other names keep
-// working. A name refused is a [*NameError] saying why.
+// look-alike forms; it may not mix scripts beyond Unicode TR39's "Highly
+// Restrictive" level, and Register refuses one whose TR39 confusable
+// skeleton is a registered user's ("аlice", "ɑlice" beside "alice").
+// Records already stored under other names keep working. A name refused
+// is a [*NameError] saying why.
 //
 // # Caching and change
 //

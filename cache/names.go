@@ -46,8 +46,9 @@ func checkUser(user string) error {
 // checkUser and is unchanged by the PRECIS UsernameCasePreserved profile
 // (RFC 8265), so that no space, invisible or bidi-control character,
 // decomposed form or fullwidth letter makes two names that read alike,
-// or a name that an HTTP header cannot carry as it is. The error is a
-// *NameError saying why.
+// or a name that an HTTP header cannot carry as it is; and it mixes no
+// scripts that TR39 would not (checkScripts). The error is a *NameError
+// saying why.
 func checkNewUser(user string) error {
 	if err := CheckName(user); err != nil {
 		return err
@@ -61,7 +62,7 @@ func checkNewUser(user string) error {
 	case err != nil:
 		return &NameError{User: user, Reason: whyNotPRECIS(user)}
 	case enforced == user:
-		return nil
+		return checkScripts(user)
 	case !norm.NFC.IsNormalString(user):
 		return &NameError{User: user, Reason: fmt.Sprintf("it holds decomposed characters; write it in Unicode NFC, as %+q", enforced)}
 	}

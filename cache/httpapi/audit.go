@@ -165,7 +165,7 @@ func (s *service) audit(ctx context.Context, op, user string, err error, issued 
 // auditFailed answers the request for op on user whose audit event could
 // not be recorded (err): the operation could not complete. It logs that
 // at ERROR, as logFailure does.
-func (s *service) auditFailed(op, user string, err error) (int, []byte) {
+func (s *service) auditFailed(op, user string, err error) (int, []byte, string) {
 	s.logFailure(op, user, fmt.Errorf("httpapi: audit trail: %w", err))
-	return http.StatusInternalServerError, messageBody(op + " could not complete")
+	return http.StatusInternalServerError, messageBody(op + " could not complete"), resultFailed
 }

@@ -43,9 +43,12 @@ func (l Limit) String() string {
 // refusals: {"message":…,"status":false,"token":"<not-a-token>"}. Every
 // request to /register or /reset counts, whatever its answer. The
 // handler remembers the limits of at most MaxTracked clients (and as
-// many user names): those whose bucket has refilled are forgotten first,
-// and while every one of them is still in use, newcomers share one
-// bucket.
+// many user names); past that, the one whose bucket is fullest is
+// forgotten to make room. No two keys ever share a bucket: a newcomer
+// (a new client, a user name not seen lately) starts with a full one,
+// however many keys others cycle through. To have d requests forgiven to
+// one client or user, others must first bring every remembered one to d
+// short: some MaxTracked·d requests.
 type HandlerConfig struct {
 	// ClientKey returns the key under which a request's client is
 	// limited, such as its IP address. The request is not yet read.
@@ -79,6 +82,13 @@ type HandlerConfig struct {
 	// whose limits are remembered.
 	// Optional. Default 10,000.
 	MaxTracked int
+
+	// OnOutcome, if not nil, is called once per request to one of the
+	// four operations, after the answer is written, with what became of
+	// it: for metrics, such as registrations by outcome and 429s by
+	// limit. It must be safe for concurrent use.
+	// Optional. Default nil.
+	OnOutcome func(r *http.Request, o Outcome)
 
 	// Logger receives what the service cannot do at level ERROR (an
 	// operation that could not complete, with the user name, cut to 64
@@ -138,6 +148,9 @@ func (cfg HandlerConfig) withDefaults(def HandlerConfig) HandlerConfig {
 	}
 	if cfg.MaxTracked == 0 {
 		cfg.MaxTracked = def.MaxTracked
+	}
+	if cfg.OnOutcome == nil {
+		cfg.OnOutcome = def.OnOutcome
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = def.Logger

@@ -42,6 +42,7 @@ type service struct {
 	now     func() time.Time
 
 	clientKey      func(*http.Request) string
+	onOutcome      func(*http.Request, Outcome)
 	registerLimit  *limiters // per client
 	resetLimit     *limiters // per client
 	resetUserLimit *limiters // per user name
@@ -75,6 +76,7 @@ func newService(users registry, cfg HandlerConfig) (*service, error) {
 		log:            cfg.Logger,
 		now:            time.Now,
 		clientKey:      cfg.ClientKey,
+		onOutcome:      cfg.OnOutcome,
 		registerLimit:  newLimiters(cfg.RegisterLimit, cfg.MaxTracked),
 		resetLimit:     newLimiters(cfg.ResetLimit, cfg.MaxTracked),
 		resetUserLimit: newLimiters(cfg.ResetUserLimit, cfg.MaxTracked),
@@ -145,42 +147,66 @@ func Handler(c *cache.Cache) http.Handler {
 	return HandlerWithConfig(c, DefaultHandlerConfig)
 }
 
+// op is one of the service's operations: it answers with a status, a
+// body and the Outcome's result.
+type op func(s *service, ctx context.Context, vals []string, opts []cache.TokenOption) (code int, body []byte, result string)
+
 // ServeHTTP implements [http.Handler].
 func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	var op func(*service, context.Context, []string, []cache.TokenOption) (int, []byte)
-	var name string
-	var fields, seconds []string
-	var perClient, perUser *limiters
+	var o Outcome
 	switch strings.TrimPrefix(r.URL.Path, "/") {
 	case "register":
-		op, name, fields, seconds, perClient = (*service).register, "Register", emailFields, registerSeconds, s.registerLimit
+		o.Op = "register"
 	case "verify":
-		op, name, fields = (*service).verify, "Verify", tokenFields
+		o.Op = "verify"
 	case "deregister":
-		op, name, fields = (*service).deregister, "Deregister", tokenFields
+		o.Op = "deregister"
 	case "reset":
-		op, name, fields, seconds, perClient, perUser = (*service).reset, "Reset", emailFields, resetSeconds, s.resetLimit, s.resetUserLimit
+		o.Op = "reset"
 	default:
 		reply(w, http.StatusNotFound, messageBody("Not Found"))
 		return
 	}
+	o.Result, o.Limit = s.serve(w, r, o.Op)
+	if s.onOutcome != nil {
+		s.onOutcome(r, o)
+	}
+}
+
+// serve answers a request for the operation named, and returns the
+// Outcome's result and limit.
+func (s *service) serve(w http.ResponseWriter, r *http.Request, opName string) (result, limit string) {
+	var run op
+	var name string
+	var fields, seconds []string
+	var perClient, perUser *limiters
+	switch opName {
+	case "register":
+		run, name, fields, seconds, perClient = (*service).register, "Register", emailFields, registerSeconds, s.registerLimit
+	case "verify":
+		run, name, fields = (*service).verify, "Verify", tokenFields
+	case "deregister":
+		run, name, fields = (*service).deregister, "Deregister", tokenFields
+	case "reset":
+		run, name, fields, seconds, perClient, perUser = (*service).reset, "Reset", emailFields, resetSeconds, s.resetLimit, s.resetUserLimit
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		reply(w, http.StatusMethodNotAllowed, messageBody("Method Not Allowed"))
-		return
+		return resultInvalid, ""
 	}
 	if err := s.origins.Check(r); err != nil {
 		// A page on another site must not make a visitor's browser
 		// register or reset a user; clients that are not browsers send
 		// no Origin or Sec-Fetch-Site and pass.
 		reply(w, http.StatusForbidden, messageBody("Cross-origin request refused"))
-		return
+		return resultCrossOrigin, ""
 	}
 	// Before the body is read: a client past its limit costs no more.
 	if perClient != nil {
 		if ok, wait := perClient.allow(s.clientKey(r), s.now()); !ok {
 			tooMany(w, wait)
-			return
+			return resultLimited, opName
 		}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
@@ -188,19 +214,19 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			reply(w, http.StatusRequestEntityTooLarge, messageBody("Request body too large"))
-			return
+			return resultInvalid, ""
 		}
 		reply(w, http.StatusBadRequest, messageBody("Unable to read the request body."))
-		return
+		return resultInvalid, ""
 	}
 	vals, durs, inErr := decodeInput(body, fields, seconds)
 	switch {
 	case inErr != nil && inErr.parse:
 		reply(w, http.StatusBadRequest, messageBody("Unable to parse JSON."))
-		return
+		return resultInvalid, ""
 	case inErr != nil:
 		reply(w, http.StatusBadRequest, invalid(name, inErr.detail))
-		return
+		return resultInvalid, ""
 	}
 	// Fields come sorted: email or token first, then user. The user name
 	// is not yet checked, and may be 64 KiB long: its bucket is kept
@@ -208,11 +234,12 @@ func (s *service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if perUser != nil {
 		if ok, wait := perUser.allow(userKey(vals[1]), s.now()); !ok {
 			tooMany(w, wait)
-			return
+			return resultLimited, opName + "_user"
 		}
 	}
-	code, answer := op(s, s.auditContext(r, name), vals, tokenOptions(seconds, durs))
+	code, answer, result := run(s, s.auditContext(r, name), vals, tokenOptions(seconds, durs))
 	reply(w, code, answer)
+	return result, ""
 }
 
 // tokenOptions returns the token options that the optional fields of a
@@ -232,14 +259,14 @@ func tokenOptions(seconds []string, durs []time.Duration) []cache.TokenOption {
 	return opts
 }
 
-func (s *service) register(ctx context.Context, v []string, opts []cache.TokenOption) (int, []byte) {
+func (s *service) register(ctx context.Context, v []string, opts []cache.TokenOption) (int, []byte, string) {
 	email, user := v[0], v[1]
 	room, err := s.userCap.reserve(s.now())
 	switch {
 	case err != nil:
 		return s.failure(ctx, "Register", user, err)
 	case !room:
-		return http.StatusForbidden, noTokenBody("Registration is closed: the service has reached its limit of users")
+		return http.StatusForbidden, noTokenBody("Registration is closed: the service has reached its limit of users"), resultFull
 	}
 	var issued cache.User
 	token, err := s.users.RegisterContext(ctx, user, email, append(opts, cache.Issued(&issued))...)
@@ -251,28 +278,28 @@ func (s *service) register(ctx context.Context, v []string, opts []cache.TokenOp
 	}
 	switch {
 	case err == nil:
-		return http.StatusOK, tokenBody(token)
+		return http.StatusOK, tokenBody(token), resultOK
 	case errors.Is(err, cache.ErrAlreadyRegistered):
-		return http.StatusOK, noTokenBody("User '" + user + "' already registered")
+		return http.StatusOK, noTokenBody("User '" + user + "' already registered"), resultAlreadyRegistered
 	}
 	return s.failure(ctx, "Register", user, err)
 }
 
-func (s *service) verify(ctx context.Context, v []string, _ []cache.TokenOption) (int, []byte) {
+func (s *service) verify(ctx context.Context, v []string, _ []cache.TokenOption) (int, []byte, string) {
 	token, user := v[0], v[1]
 	if !isHex(token) {
-		return http.StatusBadRequest, invalid("Verify", notHex)
+		return http.StatusBadRequest, invalid("Verify", notHex), resultInvalid
 	}
 	ok, err := s.users.VerifyContext(ctx, user, token)
 	switch {
 	case err == nil && ok:
-		return http.StatusOK, verifyBody("User verified", true, true)
+		return http.StatusOK, verifyBody("User verified", true, true), resultOK
 	case err == nil:
-		return http.StatusOK, verifyBody("Invalid token for user "+user, true, false)
+		return http.StatusOK, verifyBody("Invalid token for user "+user, true, false), resultWrongToken
 	case errors.Is(err, cache.ErrTokenExpired):
-		return http.StatusOK, verifyBody(expiredMessage+user, true, false)
+		return http.StatusOK, verifyBody(expiredMessage+user, true, false), resultTokenExpired
 	case errors.Is(err, cache.ErrNotRegistered):
-		return http.StatusOK, verifyBody("User '"+user+"' not registered", false, false)
+		return http.StatusOK, verifyBody("User '"+user+"' not registered", false, false), resultNotRegistered
 	}
 	return s.failure(ctx, "Verify", user, err)
 }
@@ -280,10 +307,10 @@ func (s *service) verify(ctx context.Context, v []string, _ []cache.TokenOption)
 // expiredMessage begins the message of an answer about an expired token.
 const expiredMessage = "Token expired for user "
 
-func (s *service) deregister(ctx context.Context, v []string, _ []cache.TokenOption) (int, []byte) {
+func (s *service) deregister(ctx context.Context, v []string, _ []cache.TokenOption) (int, []byte, string) {
 	token, user := v[0], v[1]
 	if !isHex(token) {
-		return http.StatusBadRequest, invalid("Deregister", notHex)
+		return http.StatusBadRequest, invalid("Deregister", notHex), resultInvalid
 	}
 	err := s.users.DeregisterContext(ctx, user, token)
 	if err == nil {
@@ -294,18 +321,18 @@ func (s *service) deregister(ctx context.Context, v []string, _ []cache.TokenOpt
 	}
 	switch {
 	case err == nil:
-		return http.StatusOK, statusBody(user+" deregistered", true)
+		return http.StatusOK, statusBody(user+" deregistered", true), resultOK
 	case errors.Is(err, cache.ErrInvalidToken), errors.Is(err, cache.ErrMalformedToken):
-		return http.StatusOK, statusBody("Invalid token for user "+user, false)
+		return http.StatusOK, statusBody("Invalid token for user "+user, false), resultWrongToken
 	case errors.Is(err, cache.ErrTokenExpired):
-		return http.StatusOK, statusBody(expiredMessage+user, false)
+		return http.StatusOK, statusBody(expiredMessage+user, false), resultTokenExpired
 	case errors.Is(err, cache.ErrNotRegistered):
-		return http.StatusOK, statusBody("User '"+user+"' not registered", false)
+		return http.StatusOK, statusBody("User '"+user+"' not registered", false), resultNotRegistered
 	}
 	return s.failure(ctx, "Deregister", user, err)
 }
 
-func (s *service) reset(ctx context.Context, v []string, opts []cache.TokenOption) (int, []byte) {
+func (s *service) reset(ctx context.Context, v []string, opts []cache.TokenOption) (int, []byte, string) {
 	email, user := v[0], v[1]
 	var issued cache.User
 	token, err := s.users.ResetContext(ctx, user, email, append(opts, cache.Issued(&issued))...)
@@ -314,11 +341,11 @@ func (s *service) reset(ctx context.Context, v []string, opts []cache.TokenOptio
 	}
 	switch {
 	case err == nil:
-		return http.StatusOK, tokenBody(token)
+		return http.StatusOK, tokenBody(token), resultOK
 	case errors.Is(err, cache.ErrEmailMismatch):
-		return http.StatusOK, noTokenBody("User email does not match registered email address")
+		return http.StatusOK, noTokenBody("User email does not match registered email address"), resultEmailMismatch
 	case errors.Is(err, cache.ErrNotRegistered):
-		return http.StatusOK, noTokenBody("User '" + user + "' not registered")
+		return http.StatusOK, noTokenBody("User '" + user + "' not registered"), resultNotRegistered
 	}
 	return s.failure(ctx, "Reset", user, err)
 }
@@ -331,22 +358,22 @@ const notHex = `field "token" must be a hex number`
 // the operation could not complete (500), said without the cache's words,
 // which go to the log, unless the request's context ended (the client went
 // away): that is no failure of the service, and goes to DEBUG.
-func (s *service) failure(ctx context.Context, op, user string, err error) (int, []byte) {
+func (s *service) failure(ctx context.Context, op, user string, err error) (int, []byte, string) {
 	var name *cache.NameError
 	switch {
 	case errors.As(err, &name):
-		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name: `+name.Reason)
+		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name: `+name.Reason), resultInvalid
 	case errors.Is(err, cache.ErrInvalidUser):
-		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name`)
+		return http.StatusBadRequest, invalid(op, `field "user" is not a usable user name`), resultInvalid
 	case errors.Is(err, cache.ErrInvalidEmail):
-		return http.StatusBadRequest, invalid(op, `field "email" is not a single email address`)
+		return http.StatusBadRequest, invalid(op, `field "email" is not a single email address`), resultInvalid
 	}
 	if ctx.Err() != nil {
 		s.log.Debug("httpapi: "+op+" abandoned: the client went away", "user", logName(user), "err", err)
 	} else {
 		s.logFailure(op, user, err)
 	}
-	return http.StatusInternalServerError, messageBody(op + " could not complete")
+	return http.StatusInternalServerError, messageBody(op + " could not complete"), resultFailed
 }
 
 // logFailure logs an operation that could not complete at ERROR, with

@@ -1,48 +1,63 @@
 package httpapi
 
 import (
-	"math"
+	"container/heap"
 	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // limiters keeps a token bucket per key (a client, a user name) for one
-// Limit, in bounded memory: at most max keys. A bucket that has refilled
-// is worth no more than a new one, so when the table is full such
-// buckets are dropped; if none has, a key not in the table shares the
-// overflow bucket until some have. An anonymous client sending requests
-// under ever new keys thus grows nothing past max, and gains at most
-// what the overflow bucket allows.
+// Limit, in bounded memory: at most max keys.
+//
+// A bucket is kept as the time at which it will be full again: each
+// request allowed moves that time one interval (Per/Requests) later, and
+// a request is refused when that would take it more than Per ahead of
+// now. A key not in the table has a full bucket. Every bucket refills at
+// the same rate, so the one that is full soonest holds the most tokens.
+//
+// When the table is full, a new key takes the place of the key whose
+// bucket is fullest (a heap keeps it at hand), which starts again with a
+// full bucket if it comes back. No key ever shares a bucket with
+// another: however many keys a client cycles through, a newcomer (a new
+// client, a user resetting their own token) starts with a full bucket.
+//
+// What cycling keys can buy: a key that is d requests short is forgotten
+// only once every other key in the table is d or more short. To have d
+// requests forgiven to one key (d more email guesses for one user), a
+// client must first spend (max−1)·d requests on other keys, each within
+// the other limits, faster than those keys refill: with max 10,000,
+// about 10,000 resets per extra guess. A client cycling 10,000 addresses
+// at 200 requests a second gets what those addresses are each allowed,
+// and takes nothing from anyone else.
 type limiters struct {
-	rate  rate.Limit
-	burst int
-	max   int
+	interval time.Duration // time for one request to refill
+	window   time.Duration // interval·Requests: how far ahead a bucket may go
+	max      int
 
-	mu       sync.Mutex
-	buckets  map[string]*rate.Limiter
-	overflow *rate.Limiter
-	pruned   time.Time // when full buckets were last dropped
+	mu   sync.Mutex
+	keys map[string]*bucket
+	full bucketHeap // by full, soonest first
 }
 
-// pruneEvery bounds how often a full table is searched for buckets to
-// drop, so that a flood of new keys costs no more than a map lookup each.
-const pruneEvery = time.Second
+// bucket is one key's bucket: the time at which it is full again.
+type bucket struct {
+	key  string
+	full time.Time
+	i    int // index in the heap
+}
 
 // newLimiters returns the table for l, or nil if l limits nothing.
 func newLimiters(l Limit, max int) *limiters {
 	if l.off() {
 		return nil
 	}
-	r := rate.Limit(float64(l.Requests) / l.Per.Seconds())
+	interval := l.Per / time.Duration(l.Requests)
 	return &limiters{
-		rate:     r,
-		burst:    l.Requests,
+		interval: interval,
+		window:   interval * time.Duration(l.Requests),
 		max:      max,
-		buckets:  make(map[string]*rate.Limiter),
-		overflow: rate.NewLimiter(r, l.Requests),
+		keys:     make(map[string]*bucket),
 	}
 }
 
@@ -55,33 +70,39 @@ func (l *limiters) allow(key string, now time.Time) (ok bool, retryAfter time.Du
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.bucket(key, now)
-	if b.AllowN(now, 1) {
-		return true, 0
+	b, ok := l.keys[key]
+	if !ok {
+		b = l.add(key, now)
 	}
-	missing := 1 - b.TokensAt(now)
-	return false, time.Duration(math.Ceil(missing / float64(l.rate) * float64(time.Second)))
+	next := b.full
+	if next.Before(now) {
+		next = now
+	}
+	next = next.Add(l.interval)
+	if wait := next.Sub(now) - l.window; wait > 0 {
+		return false, wait
+	}
+	b.full = next
+	heap.Fix(&l.full, b.i)
+	return true, 0
 }
 
-// bucket returns key's bucket, made if need be.
-func (l *limiters) bucket(key string, now time.Time) *rate.Limiter {
-	if b, ok := l.buckets[key]; ok {
+// add puts key in the table with a full bucket, in place of the fullest
+// bucket if the table is full.
+func (l *limiters) add(key string, now time.Time) *bucket {
+	// The key may be a part of a request: keep only a copy.
+	key = strings.Clone(key)
+	if len(l.keys) < l.max {
+		b := &bucket{key: key, full: now}
+		heap.Push(&l.full, b)
+		l.keys[key] = b
 		return b
 	}
-	if len(l.buckets) >= l.max && now.Sub(l.pruned) >= pruneEvery {
-		l.pruned = now
-		for k, b := range l.buckets {
-			if b.TokensAt(now) >= float64(l.burst) {
-				delete(l.buckets, k)
-			}
-		}
-	}
-	if len(l.buckets) >= l.max {
-		return l.overflow
-	}
-	// The key may be a part of a request: keep only a copy.
-	b := rate.NewLimiter(l.rate, l.burst)
-	l.buckets[strings.Clone(key)] = b
+	b := l.full[0]
+	delete(l.keys, b.key)
+	b.key, b.full = key, now
+	heap.Fix(&l.full, 0)
+	l.keys[key] = b
 	return b
 }
 
@@ -89,5 +110,28 @@ func (l *limiters) bucket(key string, now time.Time) *rate.Limiter {
 func (l *limiters) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.buckets)
+	return len(l.keys)
+}
+
+// bucketHeap is a min-heap of buckets by the time they are full again.
+type bucketHeap []*bucket
+
+func (h bucketHeap) Len() int           { return len(h) }
+func (h bucketHeap) Less(i, j int) bool { return h[i].full.Before(h[j].full) }
+func (h bucketHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].i, h[j].i = i, j
+}
+
+func (h *bucketHeap) Push(x any) {
+	b := x.(*bucket)
+	b.i = len(*h)
+	*h = append(*h, b)
+}
+
+func (h *bucketHeap) Pop() any {
+	old := *h
+	b := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return b
 }

@@ -34,27 +34,36 @@ func TestLimitersRefill(t *testing.T) {
 }
 
 // TestLimitersBounded shows that the table never holds more than its
-// bound, drops refilled buckets first, and that keys it cannot take
-// share one bucket, so that new keys buy a client nothing.
+// bound, that a newcomer takes the place of the fullest bucket and
+// starts with a full one, and that the keys evicted are the fullest.
 func TestLimitersBounded(t *testing.T) {
 	t.Parallel()
 	l := newLimiters(Limit{Requests: 2, Per: time.Minute}, 3)
 	now := time.Unix(1_000_000, 0)
 	for i := range 1000 {
-		l.allow(fmt.Sprintf("client%d", i), now)
+		ok, _ := l.allow(fmt.Sprintf("client%d", i), now)
+		require.True(t, ok, "client%d is new: a full bucket", i)
 	}
 	assert.Equal(t, 3, l.size())
-	// The overflow bucket took two of the 997 others and refused the rest.
-	ok, _ := l.allow("newcomer", now)
-	assert.False(t, ok, "a newcomer shares the spent overflow bucket")
 
-	// A minute on, every bucket has refilled: room for new keys.
-	later := now.Add(time.Minute)
-	ok, _ = l.allow("newcomer", later)
-	assert.True(t, ok)
-	assert.LessOrEqual(t, l.size(), 3)
-	_, inTable := l.buckets["newcomer"]
-	assert.True(t, inTable, "refilled buckets made room")
+	// "spent" empties its bucket; then a flood of new keys, one a
+	// second, never evicts it while fuller buckets are there.
+	l = newLimiters(Limit{Requests: 2, Per: time.Minute}, 3)
+	for range 2 {
+		ok, _ := l.allow("spent", now)
+		require.True(t, ok)
+	}
+	for i := range 20 {
+		now = now.Add(time.Second)
+		ok, _ := l.allow(fmt.Sprintf("new%d", i), now)
+		require.True(t, ok, "new%d", i)
+		_, kept := l.keys["spent"]
+		require.True(t, kept, "the emptiest bucket stays, after new%d", i)
+	}
+	ok, wait := l.allow("spent", now)
+	assert.False(t, ok)
+	assert.Equal(t, 10*time.Second, wait, "still its own bucket: 30 s from empty, 20 s gone")
+	assert.Equal(t, 3, l.size())
 }
 
 // TestServiceRetryAfterIsHonest shows that a client told to retry after
@@ -95,8 +104,8 @@ func TestServiceUserBucketsBounded(t *testing.T) {
 	}
 	s.resetUserLimit.mu.Lock()
 	defer s.resetUserLimit.mu.Unlock()
-	require.Len(t, s.resetUserLimit.buckets, 20)
-	for key := range s.resetUserLimit.buckets {
+	require.Len(t, s.resetUserLimit.keys, 20)
+	for key := range s.resetUserLimit.keys {
 		assert.Len(t, key, 32)
 	}
 }

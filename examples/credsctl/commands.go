@@ -45,7 +45,7 @@ func register(creds *cache.Cache, c call) error {
 	if err != nil {
 		return explain(err, user, email)
 	}
-	what := fmt.Sprintf("Registered %s <%s>.", user, email)
+	what := fmt.Sprintf("Registered %s <%s>.", shown(user), shown(email))
 	if !issued.Expires.IsZero() {
 		what += " The token expires " + stamp(issued.Expires) + "."
 	}
@@ -110,7 +110,7 @@ func verify(creds *cache.Cache, c call) error {
 	if err != nil {
 		return explain(err, user, "")
 	}
-	fmt.Fprintf(c.stdout, "Token verified for %s.\n", user)
+	fmt.Fprintf(c.stdout, "Token verified for %s.\n", shown(user))
 	return nil
 }
 
@@ -124,9 +124,9 @@ func reset(creds *cache.Cache, c call) error {
 	if err != nil {
 		return explain(err, user, email)
 	}
-	what := fmt.Sprintf("New token for %s; the old one no longer works.", user)
+	what := fmt.Sprintf("New token for %s; the old one no longer works.", shown(user))
 	if !issued.PreviousExpires.IsZero() {
-		what = fmt.Sprintf("New token for %s; the old one works until %s.", user, stamp(issued.PreviousExpires))
+		what = fmt.Sprintf("New token for %s; the old one works until %s.", shown(user), stamp(issued.PreviousExpires))
 	}
 	if !issued.Expires.IsZero() {
 		what += " The new one expires " + stamp(issued.Expires) + "."
@@ -145,12 +145,13 @@ func deregister(creds *cache.Cache, c call) error {
 	if err != nil {
 		return explain(err, user, "")
 	}
-	fmt.Fprintf(c.stdout, "Removed %s.\n", user)
+	fmt.Fprintf(c.stdout, "Removed %s.\n", shown(user))
 	return nil
 }
 
 // list prints each user's name, and after a tab the expiries of those
-// that have some. It reads the records copyBatch at a time.
+// that have some; a name with a hidden character is quoted with escapes
+// (see shown). It reads the records copyBatch at a time.
 func list(creds *cache.Cache, c call) error {
 	users, err := creds.Users()
 	if err != nil {
@@ -166,7 +167,8 @@ func list(creds *cache.Cache, c call) error {
 		wg.Wait()
 	}
 	now, unreadable := time.Now(), 0
-	for i, u := range users {
+	for i, name := range users {
+		u := shown(name)
 		switch err := errs[i]; {
 		case errors.Is(err, cache.ErrNotRegistered):
 			// Removed since the list was read.
@@ -220,7 +222,7 @@ func show(creds *cache.Cache, c call) error {
 	if err != nil {
 		return explain(err, user, "")
 	}
-	fmt.Fprintf(c.stdout, "user: %s\nemail: %s\nhashed_token (SHA-256, not a token): %s\n", u.User, u.Email, u.HashedToken)
+	fmt.Fprintf(c.stdout, "user: %s\nemail: %s\nhashed_token (SHA-256, not a token): %s\n", shown(u.User), shown(u.Email), u.HashedToken)
 	now := time.Now()
 	if !u.Expires.IsZero() {
 		fmt.Fprintf(c.stdout, "expires: %s%s\n", stamp(u.Expires), pick(now.Before(u.Expires), "", " (expired)"))

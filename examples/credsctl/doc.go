@@ -65,10 +65,23 @@
 // already is left as it is, counted as identical if its bytes are the
 // same, and refused otherwise. A record that is not a valid record of its
 // user (not JSON, another "user", a "hashed_token" that is not 64 hex
-// digits) is refused too. Each copy prints its user on stdout, each
-// refusal its reason on stderr, then a count; the exit status is 1 if any
+// digits) is refused too, and so is one whose name or email holds a
+// control, invisible or bidi-control character. import reads a directory
+// that anyone may have written: a "<user>.json" that is a symbolic link,
+// a named pipe or anything but a regular file, that has a name the cache
+// cannot use, or that cannot be read (larger than a record can be) is
+// refused, and the copy goes on. Each copy prints its user on stdout,
+// each refusal its reason on stderr, then the exact count copied, even
+// after a failure that stops the copy; the exit status is 1 if any
 // record was refused. Running it again copies only what is missing.
 // import never creates DIR; export creates it, mode 0700.
+//
+// # Output
+//
+// No output carries a control, invisible or bidi-control character raw:
+// a name, email or path holding one is printed quoted, with Go's escapes
+// (list prints "al\u202eice"), and anything else is escaped as it is
+// written. Printable characters of every script are printed as they are.
 //
 // # Tokens
 //

@@ -96,8 +96,10 @@ type call struct {
 	stderr  io.Writer
 }
 
-// run runs the command line args and returns the exit code.
+// run runs the command line args and returns the exit code. No hidden
+// character reaches stdout or stderr raw (see plainWriter).
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	stdout, stderr = plainWriter{stdout}, plainWriter{stderr}
 	flags := flag.NewFlagSet("credsctl", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() { fmt.Fprint(stderr, usage()) }

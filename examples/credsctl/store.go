@@ -125,11 +125,11 @@ func (r *records) String() string {
 // etcd, which has no files, its key.
 func (r *records) where(user string) (string, error) {
 	if r.etcd != nil {
-		return "etcd key: " + r.etcd.Prefix() + user + " (no file: the record is in etcd)", nil
+		return "etcd key: " + shown(r.etcd.Prefix()+user) + " (no file: the record is in etcd)", nil
 	}
 	file, err := r.creds.UserCredFile(user)
 	if err != nil {
 		return "", err
 	}
-	return "file: " + file, nil
+	return "file: " + shown(file), nil
 }

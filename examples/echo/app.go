@@ -14,7 +14,7 @@ import (
 // newApp returns the Echo app: the fixie-creds service under /creds/, a
 // public index at /, a public health check at /healthz and /hello, which
 // only verified users reach, and whose decisions go to the log (and, with
-// -metrics, to /metrics) as those of examples/server do.
+// -metrics-addr, to /metrics) as those of examples/server do.
 func newApp(env servemain.Env) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true

@@ -88,11 +88,12 @@ func TestEchoStartFailures(t *testing.T) {
 }
 
 // TestEchoOperations: the Echo server has the same /readyz and, with
-// -metrics, counts its middleware's decisions at /metrics.
+// -metrics-addr, counts its middleware's decisions at /metrics there.
 func TestEchoOperations(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "creds")
-	_, base := exampletest.StartServer(t, exampletest.Bin(t, "echo"), nil, "-addr", "127.0.0.1:0", "-dir", dir, "-metrics")
+	p, base := exampletest.StartServer(t, exampletest.Bin(t, "echo"), nil, "-addr", "127.0.0.1:0", "-dir", dir, "-metrics-addr", "127.0.0.1:0")
+	metricsAddr := p.WaitLog(t, regexp.MustCompile(`msg="serving metrics" addr=(\S+)`))[1]
 	c := exampletest.NewClient(t, base)
 	code, _, body := c.Get("/readyz", nil)
 	assert.Equal(t, http.StatusOK, code)
@@ -100,7 +101,9 @@ func TestEchoOperations(t *testing.T) {
 	token := c.Register("alice", "alice@example.org")
 	code, _ = c.Hello("alice", token)
 	require.Equal(t, http.StatusOK, code)
-	code, _, body = c.Get("/metrics", nil)
+	code, _, _ = c.Get("/metrics", nil)
+	assert.Equal(t, http.StatusNotFound, code, "no /metrics on the public listener")
+	code, _, body = exampletest.NewClient(t, "http://"+metricsAddr).Get("/metrics", nil)
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `fixiecreds_auth_requests_total{reason="",result="accepted"} 1`)
 }

@@ -21,12 +21,13 @@
 //	-etcd-prefix prefix     key prefix of the users' records, ending with '/'
 //	                        (default /fixiecreds/users/): one per deployment,
 //	                        the same for every server and credsctl in it
-//	-metrics                serve Prometheus metrics at /metrics
+//	-metrics-addr host:port serve Prometheus metrics at /metrics there only
 //
 // Routes are examples/server's: /creds/register, /creds/verify,
 // /creds/deregister and /creds/reset (POST), the public / and /healthz,
-// the protected /hello, and /readyz, which answers 503 while etcd cannot
-// be read or the change feed has been down for a poll interval.
+// the protected /hello, and /readyz, which answers 503 "not ready" while
+// etcd cannot be read or the change feed has been down for a poll
+// interval, and logs why.
 //
 // The server listens at once, whether etcd answers or not, and logs a
 // warning if etcd has not answered within 5 seconds. While etcd cannot be

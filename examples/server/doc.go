@@ -18,10 +18,10 @@
 //
 //	GET  /                  public: how to use the server
 //	GET  /healthz           public: liveness, "ok" while the process serves
-//	GET  /readyz            public: readiness, 503 while the credentials
-//	                        cannot be read or their change feed has been down
-//	                        for a poll interval (cache.Cache.Ready)
-//	GET  /metrics           with -metrics: Prometheus metrics
+//	GET  /readyz            public: readiness, "ready", or "not ready" (503)
+//	                        while the credentials cannot be read or their
+//	                        change feed has been down for a poll interval
+//	                        (cache.Cache.Ready); the reason goes to the log
 //	GET  /hello             protected: greets the verified user
 //	POST /creds/register    {"user","email"} → {"status":true,"token":…}
 //	POST /creds/verify      {"user","token"}
@@ -35,9 +35,13 @@
 //	-dir directory   credentials directory (default as above); a new or
 //	                 empty one is named in a warning at start, since every
 //	                 request to /hello then gets 401
-//	-metrics         serve /metrics: the cache's counters, and the
-//	                 middleware's decisions by result and reason, with a
-//	                 latency histogram (examples/internal/metrics)
+//	-metrics-addr host:port
+//	                 serve GET /metrics on this address only, which should
+//	                 be reachable by the operator alone: the cache's
+//	                 counters, the middleware's decisions by result and
+//	                 reason with a latency histogram, the service's
+//	                 requests by outcome, 429s by limit, and the users
+//	                 registered (examples/internal/metrics); default none
 //	-watch=false     do not watch the directory for changes; a cached record
 //	                 is then re-read after at most a second
 //	-log-level L     DEBUG also logs every accepted request (default INFO)
@@ -51,7 +55,8 @@
 //	-idle-timeout D         a keep-alive connection may idle D (default 1m)
 //	-max-conns N            connections open at once (default 1024, or half
 //	                        what a low limit on open files leaves); at the cap
-//	                        the longest idle one is closed to make room
+//	                        the longest idle one is closed to make room, else
+//	                        the one sending its request the longest, after 1s
 //	-shutdown-timeout D     how long a shutdown waits for requests (default 10s)
 //
 // The service's limits (see httpapi.HandlerConfig; N/PERIOD or off):

@@ -146,12 +146,14 @@ func TestServerStartFailures(t *testing.T) {
 }
 
 // TestServerOperations: /readyz answers next to the liveness /healthz,
-// -metrics serves /metrics, and a server on a new directory warns that it
-// is empty, naming it.
+// -metrics-addr serves /metrics on a listener of its own and nowhere
+// else, and a server on a new directory warns that it is empty, naming
+// it.
 func TestServerOperations(t *testing.T) {
 	t.Parallel()
-	p, c, dir := start(t, "-metrics")
+	p, c, dir := start(t, "-metrics-addr", "127.0.0.1:0")
 	p.WaitLog(t, regexp.MustCompile(`level=WARN msg="created a new, empty credentials directory.*dir=`+regexp.QuoteMeta(dir)))
+	metricsAddr := p.WaitLog(t, regexp.MustCompile(`msg="serving metrics" addr=(\S+)`))[1]
 	code, _, body := c.Get("/readyz", nil)
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "ready\n", body)
@@ -160,9 +162,22 @@ func TestServerOperations(t *testing.T) {
 	code, _ = c.Hello("alice", `"`+token+`"`)
 	assert.Equal(t, http.StatusUnauthorized, code)
 	p.WaitLog(t, regexp.MustCompile(`result=rejected user=alice reason="cache: malformed token"`))
-	code, _, body = c.Get("/metrics", nil)
+	code, _, _ = c.Get("/metrics", nil)
+	assert.Equal(t, http.StatusNotFound, code, "no /metrics on the public listener")
+	code, _, body = exampletest.NewClient(t, "http://"+metricsAddr).Get("/metrics", nil)
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `fixiecreds_auth_requests_total{reason="malformed_token",result="rejected"} 1`)
+	assert.Contains(t, body, `fixiecreds_service_requests_total{op="register",result="ok"} 1`)
 	assert.Contains(t, body, "fixiecreds_cache_loads_total")
 	assert.NotContains(t, body, token)
+}
+
+// TestServerWithoutMetrics: by default no listener serves metrics.
+func TestServerWithoutMetrics(t *testing.T) {
+	t.Parallel()
+	p, c, _ := start(t)
+	code, _, _ := c.Get("/metrics", nil)
+	assert.Equal(t, http.StatusNotFound, code)
+	assert.Equal(t, 0, p.Stop(t, syscall.SIGTERM))
+	assert.NotContains(t, p.Output(), "serving metrics")
 }

@@ -16,7 +16,7 @@ import (
 // Handler returns the server's handler: the fixie-creds service under
 // /creds/, a public index at /, a public health check at /healthz and the
 // protected /hello, whose decisions go to the bounded log (and, with
-// -metrics, to /metrics).
+// -metrics-addr, to /metrics).
 func Handler(env servemain.Env) http.Handler {
 	auth := middleware.AuthWithConfig(env.Creds, middleware.Config{
 		OnOutcome: env.OnOutcome(),

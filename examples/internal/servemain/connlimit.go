@@ -1,6 +1,8 @@
 package servemain
 
 import (
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -9,23 +11,29 @@ import (
 )
 
 // newGrace is how long a connection may go without sending a whole
-// request before, at the cap, it may be closed to make room: a client
-// sends its headers at once, a slow-loris attacker never does.
+// request, body included, before, at the cap, it may be closed to make
+// room: a client sends its request at once, a slow-loris attacker never
+// does.
 const newGrace = time.Second
 
 // connLimiter is a listener that keeps at most max connections open,
-// with the server's ConnState hook (track) telling it what each does.
+// with the server's ConnState hook (track) telling it what each does,
+// and its handler (watchBodies) which ones still send a request's body.
 // At the cap, a new connection makes room by closing the one idle the
-// longest (a keep-alive connection between requests), else the oldest
-// that has sent no whole request for newGrace; while every connection is
-// serving a request, the new one waits for one to finish, and the
+// longest (a keep-alive connection between requests), else the one that
+// has been sending its request, headers or body, the longest, once that
+// is newGrace or more; while every connection is serving a request whose
+// body has come whole, the new one waits for one to finish, and the
 // connections after it wait in the kernel's backlog, holding no
-// descriptor. So idle connections never hold every slot, and the server
-// never runs out of descriptors in accept.
+// descriptor. So neither idle nor slow connections hold every slot for
+// long: with every slot taken by slow senders, a queue of n connections
+// is taken in at max per newGrace; and the server never runs out of
+// descriptors in accept.
 type connLimiter struct {
 	net.Listener
-	max int
-	now func() time.Time
+	max   int
+	now   func() time.Time
+	grace time.Duration // newGrace; shorter in tests
 
 	mu    sync.Mutex
 	conns map[net.Conn]*connInfo
@@ -40,10 +48,12 @@ type connLimiter struct {
 var _ net.Listener = (*connLimiter)(nil)
 
 // connInfo is what the limiter knows of a connection: its state, and
-// since when.
+// since when; and, while it serves a request whose body has not come
+// whole, since when the handler has waited for it.
 type connInfo struct {
 	state http.ConnState
 	since time.Time
+	body  time.Time
 }
 
 func newConnLimiter(ln net.Listener, max int) *connLimiter {
@@ -51,6 +61,7 @@ func newConnLimiter(ln net.Listener, max int) *connLimiter {
 		Listener: ln,
 		max:      max,
 		now:      time.Now,
+		grace:    newGrace,
 		conns:    make(map[net.Conn]*connInfo),
 		wake:     make(chan struct{}, 1),
 		done:     make(chan struct{}),
@@ -98,30 +109,35 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 // victim returns the connection to close to make room, or nil and how
 // long until one of those open may become one. l.mu is held.
 func (l *connLimiter) victim() (net.Conn, time.Duration) {
-	var idle, fresh net.Conn
-	var idleSince, freshSince time.Time
+	var idle, slow net.Conn
+	var idleSince, slowSince time.Time
 	for c, info := range l.conns {
-		switch info.state {
-		case http.StateIdle:
+		sending := info.since // of headers
+		switch {
+		case info.state == http.StateIdle:
 			if idle == nil || info.since.Before(idleSince) {
 				idle, idleSince = c, info.since
 			}
-		case http.StateNew:
-			if fresh == nil || info.since.Before(freshSince) {
-				fresh, freshSince = c, info.since
-			}
+			continue
+		case info.state == http.StateActive && !info.body.IsZero():
+			sending = info.body
+		case info.state != http.StateNew:
+			continue
+		}
+		if slow == nil || sending.Before(slowSince) {
+			slow, slowSince = c, sending
 		}
 	}
 	if idle != nil {
 		return idle, 0
 	}
-	if fresh == nil {
-		return nil, newGrace
+	if slow == nil {
+		return nil, l.grace
 	}
-	if age := l.now().Sub(freshSince); age < newGrace {
-		return nil, newGrace - age
+	if age := l.now().Sub(slowSince); age < l.grace {
+		return nil, l.grace - age
 	}
-	return fresh, 0
+	return slow, 0
 }
 
 // track is the server's ConnState hook.
@@ -136,7 +152,7 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 		case http.StateClosed, http.StateHijacked:
 			delete(l.conns, c)
 		default:
-			info.state, info.since = state, now
+			info.state, info.since, info.body = state, now, time.Time{}
 		}
 	}
 	l.mu.Unlock()
@@ -146,6 +162,58 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 		default:
 		}
 	}
+}
+
+// connKey is the context key under which watchBodies finds a request's
+// connection; see conns.
+type connKey struct{}
+
+// conns is the server's ConnContext: it keeps each request's connection
+// in its context, for watchBodies.
+func conns(ctx context.Context, c net.Conn) context.Context {
+	return context.WithValue(ctx, connKey{}, c)
+}
+
+// watchBodies tells l, while h serves a request that has a body, that
+// the connection is still sending it, until the body has been read to
+// its end (or the connection goes idle: the server read the rest).
+func (l *connLimiter) watchBodies(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := r.Context().Value(connKey{}).(net.Conn)
+		if !ok || r.Body == nil || r.Body == http.NoBody || r.ContentLength == 0 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		l.setBody(c, l.now())
+		r.Body = &watchedBody{ReadCloser: r.Body, l: l, c: c}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// setBody records since when c's body has been awaited; zero: no more.
+func (l *connLimiter) setBody(c net.Conn, since time.Time) {
+	l.mu.Lock()
+	if info, ok := l.conns[c]; ok && info.state == http.StateActive {
+		info.body = since
+	}
+	l.mu.Unlock()
+}
+
+// watchedBody is a request's body that tells its limiter when it has
+// been read to the end.
+type watchedBody struct {
+	io.ReadCloser
+	l    *connLimiter
+	c    net.Conn
+	done atomic.Bool
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && !b.done.Swap(true) {
+		b.l.setBody(b.c, time.Time{})
+	}
+	return n, err
 }
 
 // active returns how many connections are serving a request.

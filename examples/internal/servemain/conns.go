@@ -55,7 +55,7 @@ func (o *connOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.readTimeout, "read-timeout", 30*time.Second, "close a connection that has not sent a whole request, body included, within this `time` (a body sent a byte at a time)")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "give up on an answer not written within this `time` of the request's headers")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", time.Minute, "close a keep-alive connection idle for this `time`")
-	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), "keep at most `n` connections open; at the cap, the longest idle one is closed to make room\n(default: 1024, less under a low limit on open files)")
+	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), "keep at most `n` connections open; at the cap, the longest idle one is closed to make room,\nelse the one sending its request the longest, after a second (default: 1024, less under a low limit on open files)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, wait this `time` for requests in flight, then cut them off")
 }
 
@@ -86,7 +86,8 @@ func (o connOptions) check() error {
 func (o connOptions) server(h http.Handler, ln net.Listener, errorLog *log.Logger) (*http.Server, *connLimiter) {
 	limited := newConnLimiter(ln, o.maxConns)
 	return &http.Server{
-		Handler:           h,
+		Handler:           limited.watchBodies(closeFramedByEncoding(h)),
+		ConnContext:       conns,
 		ReadHeaderTimeout: o.readHeaderTimeout,
 		ReadTimeout:       o.readTimeout,
 		WriteTimeout:      o.writeTimeout,
@@ -95,6 +96,23 @@ func (o connOptions) server(h http.Handler, ln net.Listener, errorLog *log.Logge
 		ConnState:         limited.track,
 		ErrorLog:          errorLog,
 	}, limited
+}
+
+// closeFramedByEncoding closes the connection after answering a request
+// whose body is framed by Transfer-Encoding, as RFC 9112 section 6.3
+// requires of one that also has a Content-Length: a proxy in front that
+// went by the Content-Length would take the end of the body for another
+// request, smuggled past it. net/http drops the Content-Length of such a
+// request before a handler sees it, so every chunked request is answered
+// and its connection closed; clients that send chunked bodies lose only
+// keep-alive.
+func closeFramedByEncoding(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(r.TransferEncoding) > 0 {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // shutdown stops srv gracefully, waiting up to o.shutdownTimeout for

@@ -20,13 +20,13 @@ type Env struct {
 	Service http.Handler
 	// AuthLog logs the middleware's decisions, bounded: see OnOutcome.
 	AuthLog *authlog.Writer
-	// Observe is nil, or, with -metrics, the hook that counts every
+	// Observe is nil, or, with -metrics-addr, the hook that counts every
 	// authentication decision for /metrics: see OnOutcome.
 	Observe func(*http.Request, middleware.Outcome)
 }
 
 // OnOutcome returns the hook for the middleware's OnOutcome: the log of
-// decisions and, with -metrics, their count.
+// decisions and, with -metrics-addr, their count.
 func (env Env) OnOutcome() func(*http.Request, middleware.Outcome) {
 	return Both(env.AuthLog.Outcome, env.Observe)
 }

@@ -1,7 +1,6 @@
 package servemain
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -63,17 +62,18 @@ func (o limitOptions) clientKey() func(*http.Request) string {
 	return httpapi.ProxyClientIP(o.proxyHeader, o.trustedProxies...)
 }
 
-// service returns the fixie-creds service on creds with o's limits and
-// the audit hook onAudit.
-func (o limitOptions) service(creds *cache.Cache, log *slog.Logger, onAudit func(context.Context, httpapi.AuditEvent) error) (http.Handler, error) {
+// service returns the fixie-creds service on creds with o's limits,
+// reporting to hooks.
+func (o limitOptions) service(creds *cache.Cache, log *slog.Logger, hooks serviceHooks) (http.Handler, error) {
 	return httpapi.HandlerConfig{
+		OnOutcome:      hooks.outcome,
 		ClientKey:      o.clientKey(),
 		RegisterLimit:  httpapi.Limit(o.register),
 		ResetLimit:     httpapi.Limit(o.reset),
 		ResetUserLimit: httpapi.Limit(o.resetUser),
 		MaxUsers:       o.maxUsers,
 		Logger:         log,
-		OnAudit:        onAudit,
+		OnAudit:        hooks.audit,
 	}.ToHandler(creds)
 }
 

@@ -2,15 +2,19 @@ package servemain
 
 import (
 	"flag"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/fixiecreds/fixiecreds/cache"
 	"github.com/fixiecreds/fixiecreds/cache/httpapi"
 )
 
@@ -76,4 +80,41 @@ func TestLimitFlags(t *testing.T) {
 		_, err := parseLimits(t, bad...)
 		assert.Error(t, err, "%q", bad)
 	}
+}
+
+// TestLimitsSpareTheUserUnderFlood replays, on the example servers'
+// service with their default limits, 10,000 resets of junk names from
+// 1,000 addresses, then 6 more from new ones: alice's own reset, from an
+// address never seen, still gets her a new token. (Each bucket takes 12
+// minutes to win back one reset: the test's real clock plays no part.)
+func TestLimitsSpareTheUserUnderFlood(t *testing.T) {
+	t.Parallel()
+	creds, err := cache.New(t.TempDir(), cache.WithLogger(slog.New(slog.DiscardHandler)))
+	require.NoError(t, err)
+	t.Cleanup(func() { creds.Close() })
+	_, err = creds.Register("alice", "alice@example.org")
+	require.NoError(t, err)
+	o, err := parseLimits(t)
+	require.NoError(t, err)
+	env, closeEnv, err := newEnv(creds, slog.New(slog.DiscardHandler), o, serviceHooks{})
+	require.NoError(t, err)
+	t.Cleanup(closeEnv)
+
+	reset := func(addr, user, email string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/reset", strings.NewReader(`{"user":"`+user+`","email":"`+email+`"}`))
+		req.RemoteAddr = addr + ":4000"
+		rec := httptest.NewRecorder()
+		env.Service.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 10_006 {
+		addr := fmt.Sprintf("10.0.%d.%d", i%1_000/256, i%1_000%256)
+		if i >= 10_000 {
+			addr = fmt.Sprintf("10.1.0.%d", i-10_000)
+		}
+		reset(addr, fmt.Sprintf("junk%d", i), "x@example.org")
+	}
+	rec := reset("10.2.0.1", "alice", "alice@example.org")
+	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Contains(t, rec.Body.String(), `"status":true`)
 }

@@ -60,14 +60,16 @@ func app(env Env) http.Handler {
 }
 
 // TestReadyz: the readiness check fails while the credentials directory
-// cannot be read, with the reason, and passes again once it is back.
+// cannot be read and passes again once it is back. It tells anyone only
+// "ready" or "not ready"; the reason goes to the log, once.
 func TestReadyz(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "creds")
 	creds, err := cache.New(dir, cache.WithPollInterval(20*time.Millisecond), cache.WithLogger(slog.New(slog.DiscardHandler)))
 	require.NoError(t, err)
 	t.Cleanup(func() { creds.Close() })
-	h := (&ops{}).handler(Env{Creds: creds, Log: slog.New(slog.DiscardHandler)}, app)
+	var logs syncBuffer
+	h := (&ops{}).handler(Env{Creds: creds, Log: slog.New(slog.NewTextHandler(&logs, nil))}, app)
 
 	code, body := get(h, "/readyz", nil)
 	assert.Equal(t, http.StatusOK, code)
@@ -75,16 +77,25 @@ func TestReadyz(t *testing.T) {
 
 	require.NoError(t, os.Rename(dir, dir+".away"))
 	body = waitStatus(t, h, "/readyz", http.StatusServiceUnavailable)
-	assert.Contains(t, body, "not ready: cache: store cannot be read")
+	assert.Equal(t, "not ready\n", body, "no path, no OS error, no key")
+	for range 5 {
+		get(h, "/readyz", nil)
+	}
 	require.NoError(t, os.Rename(dir+".away", dir))
 	waitStatus(t, h, "/readyz", http.StatusOK)
 
+	out := logs.String()
+	assert.Equal(t, 1, strings.Count(out, `level=WARN msg="not ready" reason="cache: store cannot be read`), out)
+	assert.Contains(t, out, dir, "the reason, in the log")
+	assert.Equal(t, 1, strings.Count(out, `level=INFO msg="ready again"`), out)
+
 	code, _ = get(h, "/metrics", nil)
-	assert.Equal(t, http.StatusNotFound, code, "no /metrics without -metrics")
+	assert.Equal(t, http.StatusNotFound, code, "no /metrics on the server's own listener")
 }
 
-// TestMetrics: with -metrics, /metrics has the cache's counters and
-// every decision of the example's middleware, by result and reason.
+// TestMetrics: /metrics, on its own handler, has the cache's counters,
+// every decision of the example's middleware by result and reason, the
+// service's requests by outcome, its 429s by limit, and the users.
 func TestMetrics(t *testing.T) {
 	t.Parallel()
 	creds, err := cache.New(t.TempDir(), cache.WithLogger(slog.New(slog.DiscardHandler)))
@@ -92,7 +103,19 @@ func TestMetrics(t *testing.T) {
 	t.Cleanup(func() { creds.Close() })
 	token, err := creds.Register("alice", "alice@example.org")
 	require.NoError(t, err)
-	h := (&ops{metrics: true}).handler(Env{Creds: creds, Log: slog.New(slog.DiscardHandler)}, app)
+	m := newOpsMetrics(creds)
+	o, err := parseLimits(t, "-reset-user-limit", "1/1h")
+	require.NoError(t, err)
+	env, closeEnv, err := newEnv(creds, slog.New(slog.DiscardHandler), o, serviceHooks{outcome: m.serviceHook()})
+	require.NoError(t, err)
+	t.Cleanup(closeEnv)
+	env.Observe = m.authHook()
+	h := (&ops{}).handler(env, func(env Env) http.Handler {
+		mux := http.NewServeMux()
+		mux.Handle("/creds/", http.StripPrefix("/creds", env.Service))
+		mux.Handle("/", app(env))
+		return mux
+	})
 
 	code, _ := get(h, "/hello", map[string]string{"X-Fixie-User": "alice", "X-Fixie-Token": token})
 	require.Equal(t, http.StatusOK, code)
@@ -100,14 +123,29 @@ func TestMetrics(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, code)
 	code, _ = get(h, "/hello", nil)
 	require.Equal(t, http.StatusUnauthorized, code)
+	for _, body := range []string{`{"user":"bob","email":"bob@example.org"}`, `{"user":"alice","email":"alice@example.org"}`} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/creds/register", strings.NewReader(body)))
+		require.Equal(t, http.StatusOK, rec.Code)
+	}
+	for range 2 {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/creds/reset", strings.NewReader(`{"user":"alice","email":"eve@example.org"}`)))
+	}
 
-	code, body := get(h, "/metrics", nil)
+	code, body := get(m.handler(slog.New(slog.DiscardHandler)), "/metrics", nil)
 	require.Equal(t, http.StatusOK, code)
 	for _, want := range []string{
 		`fixiecreds_auth_requests_total{reason="",result="accepted"} 1`,
 		`fixiecreds_auth_requests_total{reason="malformed_token",result="rejected"} 1`,
 		`fixiecreds_auth_requests_total{reason="missing_credentials",result="missing"} 1`,
 		`fixiecreds_auth_decision_seconds_count{result="accepted"} 1`,
+		`fixiecreds_service_requests_total{op="register",result="ok"} 1`,
+		`fixiecreds_service_requests_total{op="register",result="already_registered"} 1`,
+		`fixiecreds_service_requests_total{op="reset",result="email_mismatch"} 1`,
+		`fixiecreds_service_requests_total{op="reset",result="limited"} 1`,
+		`fixiecreds_service_limited_total{limit="reset_user"} 1`,
+		`fixiecreds_users 2`,
 		`fixiecreds_cache_loads_total 1`,
 		`fixiecreds_cache_feed_reporting 1`,
 		`go_goroutines `,
@@ -185,7 +223,8 @@ func TestOpenCredsWarnsOfAnEmptyDirectory(t *testing.T) {
 }
 
 // TestHelpNamesTheDirectoryChain: -h prints every step of the default
-// directory's chain and the directory it gives now, and the -metrics flag.
+// directory's chain and the directory it gives now, and the -metrics-addr
+// flag, which alone turns metrics on.
 func TestHelpNamesTheDirectoryChain(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
@@ -195,5 +234,6 @@ func TestHelpNamesTheDirectoryChain(t *testing.T) {
 	dir, from, err := credsdir.Default()
 	require.NoError(t, err)
 	assert.Contains(t, help, "now "+dir+", from "+from)
-	assert.Contains(t, help, "-metrics")
+	assert.Contains(t, help, "-metrics-addr host:port")
+	assert.NotRegexp(t, `-metrics\b[^-]`, help)
 }

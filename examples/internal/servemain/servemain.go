@@ -3,8 +3,8 @@
 // fixie-creds service with its limits, the bounded log of authentication
 // decisions, listening with bounded connections, a graceful shutdown on
 // SIGINT or SIGTERM, and the operator's routes beside theirs: /readyz,
-// and /metrics with -metrics (ops.go). Each example supplies only its
-// routes.
+// and, with -metrics-addr, /metrics on a listener of its own (ops.go).
+// Each example supplies only its routes.
 package servemain
 
 import (
@@ -115,26 +115,39 @@ func serve(ctx context.Context, log *slog.Logger, o options, src Source, ops *op
 		return err
 	}
 	defer opened.Close()
-	var onAudit func(context.Context, httpapi.AuditEvent) error
+	var m *opsMetrics
+	if ops.metricsAddr != "" {
+		m = newOpsMetrics(opened.Cache)
+	}
+	hooks := serviceHooks{outcome: m.serviceHook()}
 	if o.auditLog != "" {
 		trail, err := audit.Open(o.auditLog)
 		if err != nil {
 			return err
 		}
 		defer trail.Close()
-		onAudit = trail.Record
+		hooks.audit = trail.Record
 		log.Info("audit trail", "file", o.auditLog)
 	}
-	env, closeEnv, err := newEnv(opened.Cache, log, o.limits, onAudit)
+	env, closeEnv, err := newEnv(opened.Cache, log, o.limits, hooks)
 	if err != nil {
 		return err
 	}
 	defer closeEnv()
+	env.Observe = m.authHook()
 
 	// Listen first, so that the log tells the real port when addr's is 0.
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
+	}
+	if m != nil {
+		mln, err := net.Listen("tcp", ops.metricsAddr)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer serveMetrics(log, mln, m.handler(log))()
 	}
 	log.Info("limits", "max_conns", o.conns.maxConns, "idle_timeout", o.conns.idleTimeout,
 		"read_timeout", o.conns.readTimeout, "service", o.limits.logValue())
@@ -153,24 +166,30 @@ func serve(ctx context.Context, log *slog.Logger, o options, src Source, ops *op
 func NewEnv(creds *cache.Cache, log *slog.Logger) (Env, func(), error) {
 	var o limitOptions
 	o.flags(flag.NewFlagSet("", flag.ContinueOnError))
-	return newEnv(creds, log, o, nil)
+	return newEnv(creds, log, o, serviceHooks{})
 }
 
 // newEnv returns the Env of a server on creds with the limits of o and
-// the audit hook onAudit (nil for none), and a function that stops what
-// it started. Calling that function more than once does nothing more.
-func newEnv(creds *cache.Cache, log *slog.Logger, o limitOptions, onAudit func(context.Context, httpapi.AuditEvent) error) (Env, func(), error) {
-	service, err := o.service(creds, log, onAudit)
+// the service's hooks, and a function that stops what it started.
+// Calling that function more than once does nothing more.
+func newEnv(creds *cache.Cache, log *slog.Logger, o limitOptions, hooks serviceHooks) (Env, func(), error) {
+	service, err := o.service(creds, log, hooks)
 	if err != nil {
 		return Env{}, nil, err
 	}
-	if onAudit != nil && o.proxyHeader != "" {
+	if hooks.audit != nil && o.proxyHeader != "" {
 		// Behind the proxies, the audit trail names the client they
 		// report, not themselves.
 		service = withClientAddr(service, o.clientKey())
 	}
 	authLog := authlog.New(log, o.clientKey(), authlog.DefaultPeriod)
 	return Env{Creds: creds, Log: log, Service: service, AuthLog: authLog}, func() { _ = authLog.Close() }, nil
+}
+
+// serviceHooks are what the service reports to; nil ones are not called.
+type serviceHooks struct {
+	outcome func(*http.Request, httpapi.Outcome)            // each request
+	audit   func(context.Context, httpapi.AuditEvent) error // each change
 }
 
 // withClientAddr returns h with the client's address, as addr tells it,
@@ -182,8 +201,8 @@ func withClientAddr(h http.Handler, addr func(*http.Request) string) http.Handle
 }
 
 // Handler returns the handler that routes builds on env, with /readyz in
-// front of it, as [Main] serves it without -metrics: for programs that
-// run servers of their own with [Serve].
+// front of it, as [Main] serves it: for programs that run servers of
+// their own with [Serve].
 func Handler(env Env, routes func(Env) http.Handler) http.Handler {
 	return (&ops{}).handler(env, routes)
 }
