@@ -75,7 +75,7 @@ func TestServersShare(t *testing.T) {
 	alice, err := a.Register("alice", "a@b.org")
 	require.NoError(t, err)
 	for i, s := range cs {
-		assertVerify(t, s, "alice", alice, true, nil, fmt.Sprintf("server %d after the registration", i))
+		waitVerify(t, s, "alice", alice, true, nil, fmt.Sprintf("server %d after the registration", i))
 		// bob, unknown, is cached as such.
 		assertVerify(t, s, "bob", alice, false, cache.ErrNotRegistered, fmt.Sprintf("server %d before bob registers", i))
 	}
@@ -156,8 +156,8 @@ func TestServersCutAndCompacted(t *testing.T) {
 	require.NoError(t, err)
 	bob, err := b.Register("bob", "b@b.org")
 	require.NoError(t, err)
-	assertVerify(t, a, "alice", alice, true, nil, "before the cut")
-	assertVerify(t, a, "bob", bob, true, nil, "before the cut")
+	waitVerify(t, a, "alice", alice, true, nil, "before the cut")
+	waitVerify(t, a, "bob", bob, true, nil, "before the cut")
 	assertVerify(t, a, "carol", bob, false, cache.ErrNotRegistered, "before the cut")
 
 	mark := feeds[0].mark()

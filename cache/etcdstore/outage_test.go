@@ -34,7 +34,7 @@ func TestEtcdRestart(t *testing.T) {
 	fb.waitReporting(t, true)
 	old, err := b.Register("alice", "a@b.org")
 	require.NoError(t, err)
-	assertVerify(t, a, "alice", old, true, nil, "before the outage")
+	waitVerify(t, a, "alice", old, true, nil, "before the outage")
 
 	pa.Stall()
 	token, err := b.Reset("alice", "a@b.org")
