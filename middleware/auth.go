@@ -1,11 +1,9 @@
 package middleware
 
 import (
+	"errors"
 	"io"
 	"net/http"
-	"time"
-
-	"github.com/fixiecreds/fixiecreds/middleware/internal/authn"
 )
 
 // Auth returns middleware that lets a request through to the next handler
@@ -14,11 +12,12 @@ import (
 //
 // On success the next handler runs with the user in the request context
 // (see [UserFromContext]). Missing, empty, unknown, wrong, malformed or
-// unusable credentials get a 401 with a WWW-Authenticate: Fixie challenge and
-// one and the same JSON body; a verification that could not complete gets a
-// 500 and the request never passes. The token header never reaches the next
-// handler. The middleware has the shape chi, gorilla/mux and alice take, and
-// wraps single handlers on an [http.ServeMux] route by route.
+// unusable credentials, and repeated or look-alike credential headers (see
+// [Checker]), get a 401 with a WWW-Authenticate: Fixie challenge and one
+// and the same JSON body; a verification that could not complete gets a
+// 500 and the request never passes. The token header never reaches the
+// next handler. The middleware has the shape chi, gorilla/mux and alice
+// take, and wraps single handlers on an [http.ServeMux] route by route.
 //
 // Auth panics if v is nil or a nil pointer; [Config.ToMiddleware] reports
 // that as an error instead.
@@ -37,54 +36,44 @@ func AuthWithConfig(v Verifier, cfg Config) func(http.Handler) http.Handler {
 	return mw
 }
 
-// ToMiddleware returns the middleware of [AuthWithConfig], or an error if v
-// is nil (a nil interface, or a nil pointer or function in one, such as a
-// *cache.Cache that was never opened), if a header name is not a valid HTTP
-// field name, if the user and token headers are the same, if BasicAuth is
-// on and either header is Authorization, or if the realm holds a quote, a
-// backslash or a character other than printable ASCII.
+// ToMiddleware returns the middleware of [AuthWithConfig], or the error of
+// [NewChecker] for v and cfg.
 func (cfg Config) ToMiddleware(v Verifier) (func(http.Handler) http.Handler, error) {
-	verify, err := authn.Adapt(v)
-	if err != nil {
-		return nil, err
-	}
-	chk, err := authn.New(cfg.settings(), verify)
+	chk, err := NewChecker(v, cfg)
 	if err != nil {
 		return nil, err
 	}
 	skip, onOutcome := cfg.Skipper, cfg.OnOutcome
+	if onOutcome != nil {
+		chk = chk.Timed()
+	}
 	onError := cfg.ErrorHandler
 	if onError == nil {
 		onError = defaultErrorHandler
 	}
-	challenge := chk.Challenge()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			var d authn.Decision
+			o, nr := chk.CheckRequest(r, skip != nil && skip(r))
 			if onOutcome != nil {
-				start := time.Now()
-				d = chk.Decide(r, skip != nil && skip(r))
-				onOutcome(r, newOutcome(d.Verdict, time.Since(start)))
-			} else {
-				d = chk.Decide(r, skip != nil && skip(r))
+				onOutcome(r, o)
 			}
-			if d.Next != nil {
-				next.ServeHTTP(w, d.Next)
+			if nr != nil {
+				next.ServeHTTP(w, nr)
 				return
 			}
-			if d.Challenge {
-				w.Header()["Www-Authenticate"] = challenge
-			}
-			onError(w, r, d.Refusal)
+			onError(w, r, chk.Refuse(w.Header(), o))
 		})
 	}, nil
 }
 
 // defaultErrorHandler answers a refusal when Config has no ErrorHandler:
-// 401 and "Unauthorized", or 500 and "Credentials could not be verified"
-// for an error wrapping ErrVerifyFailed, as {"message":…}.
+// 401 and [UnauthorizedMessage], or 500 and [FailedMessage] for an error
+// wrapping ErrVerifyFailed, as {"message":…}.
 func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
-	status, msg := sentinels.DefaultAnswer(err)
+	status, msg := http.StatusUnauthorized, UnauthorizedMessage
+	if errors.Is(err, ErrVerifyFailed) {
+		status, msg = http.StatusInternalServerError, FailedMessage
+	}
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
 	// Three writes rather than a concatenation, which would allocate.

@@ -1,24 +1,24 @@
 package middleware
 
-import (
-	"net/http"
-
-	"github.com/fixiecreds/fixiecreds/middleware/internal/authn"
-)
+import "net/http"
 
 // Defaults that a zero [Config] field takes (and a zero echomw.AuthConfig
-// field, unless echomw.DefaultAuthConfig says otherwise).
+// field).
 const (
 	DefaultUserHeader  = "X-Fixie-User"
 	DefaultTokenHeader = "X-Fixie-Token"
 	DefaultRealm       = "fixie"
 )
 
-// Config configures [AuthWithConfig]. Every field is optional: the zero
-// Config behaves as [Auth].
+// Config configures [AuthWithConfig] and [NewChecker]. Every field is
+// optional: the zero Config behaves as [Auth]. UserHeader, TokenHeader,
+// Realm and BasicAuth say how credentials are read and refusals
+// challenged, at every door; Skipper, ErrorHandler and OnOutcome belong to
+// the net/http middleware.
 type Config struct {
 	// Skipper reports whether a request passes unchecked. The token header
-	// is removed from skipped requests too.
+	// is removed from skipped requests too, and so are the headers that
+	// read as a credential header (see [Checker]).
 	// Optional. Default nil: no request is skipped.
 	Skipper func(r *http.Request) bool
 
@@ -60,15 +60,4 @@ type Config struct {
 	// use. It is never given the token.
 	// Optional. Default nil.
 	OnOutcome func(r *http.Request, o Outcome)
-}
-
-// settings returns the core settings of cfg; the core fills in defaults.
-func (cfg Config) settings() authn.Settings {
-	return authn.Settings{
-		UserHeader:  cfg.UserHeader,
-		TokenHeader: cfg.TokenHeader,
-		Realm:       cfg.Realm,
-		Basic:       cfg.BasicAuth,
-		Errors:      sentinels,
-	}
 }

@@ -18,11 +18,20 @@
 //     users exist;
 //   - 500 when verification could not complete; the request never passes.
 //
-// The token header never reaches the next handler. [Config.OnOutcome]
-// reports each decision for logging and metrics, without the token.
+// The token header never reaches the next handler, and neither does a
+// header that reads as a credential header when '_' is read as '-'
+// (X_Fixie_User), as CGI, WSGI and PHP read header names: a request with
+// one is refused. [Config.OnOutcome] reports each decision for logging and
+// metrics, without the token.
 //
-// Echo users find the same middleware in package middleware/echomw; this
-// package does not import Echo.
+// # One decision, many doors
+//
+// A [Checker] is the decision itself: it reads the credentials from a
+// header map (an [http.Header], or gRPC metadata), refuses look-alike and
+// repeated credential headers, removes the token, asks the [Verifier] with
+// the request's context and reports an [Outcome]. [Auth] is a thin door
+// over it; Echo users find another in package middleware/echomw (this
+// package does not import Echo), and other doors are built the same way.
 //
 // The fixie-creds HTTP service that lets clients register, and the client
 // that verifies against a remote one, are in package cache/httpapi.

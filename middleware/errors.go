@@ -1,10 +1,6 @@
 package middleware
 
-import (
-	"errors"
-
-	"github.com/fixiecreds/fixiecreds/middleware/internal/authn"
-)
+import "errors"
 
 // Errors that [Config.ErrorHandler] receives. Match them with [errors.Is].
 // None of them says whether a user exists, so an error handler may show them
@@ -14,8 +10,8 @@ var (
 	ErrMissingCredentials = errors.New("middleware: missing credentials")
 
 	// ErrInvalidCredentials: the credentials were refused (unknown user,
-	// wrong or malformed token, unusable name, repeated credential header,
-	// undecodable Basic header).
+	// wrong or malformed token, unusable name, repeated or look-alike
+	// credential header, undecodable Basic header).
 	ErrInvalidCredentials = errors.New("middleware: invalid credentials")
 
 	// ErrVerifyFailed: verification could not complete. The error handed to
@@ -23,9 +19,10 @@ var (
 	ErrVerifyFailed = errors.New("middleware: credentials could not be verified")
 )
 
-// sentinels are the errors above, which the core wraps in its reasons.
-var sentinels = authn.Sentinels{
-	Missing: ErrMissingCredentials,
-	Invalid: ErrInvalidCredentials,
-	Failed:  ErrVerifyFailed,
-}
+// Messages of the default answers, {"message":…} in a JSON body: to a
+// refusal answered 401, and to a verification that could not complete,
+// answered 500. They say nothing of the reason.
+const (
+	UnauthorizedMessage = "Unauthorized"
+	FailedMessage       = "Credentials could not be verified"
+)

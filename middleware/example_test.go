@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"net/http"
@@ -107,4 +108,28 @@ func ExampleAuthWithConfig() {
 	//   401 ["Fixie realm=\"example\"" "Basic realm=\"example\", charset=\"UTF-8\""]
 	// /none: missing user="" basic=false
 	//   401 ["Fixie realm=\"example\"" "Basic realm=\"example\", charset=\"UTF-8\""]
+}
+
+// A door that is not net/http, such as a gRPC interceptor, hands the
+// decision its metadata, whose lower-case keys are read as the headers
+// are, and answers by the Outcome's Result.
+func ExampleChecker() {
+	v := middleware.VerifierFunc(func(_ context.Context, user, token string) (bool, error) {
+		return user == "alice" && token == "ff", nil
+	})
+	chk, err := middleware.NewChecker(v, middleware.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	md := map[string][]string{"x-fixie-user": {"alice"}, "x-fixie-token": {"ff"}}
+	o := chk.Check(context.Background(), md)
+	fmt.Println(o.Result, o.User, md)
+
+	md = map[string][]string{"x-fixie-user": {"alice"}, "x-fixie-token": {"ff"}, "x_fixie_user": {"root"}}
+	o = chk.Check(context.Background(), md)
+	fmt.Println(o.Result, o.Err)
+	// Output:
+	// accepted alice map[x-fixie-user:[alice]]
+	// rejected middleware: invalid credentials: a header that reads as X-Fixie-User or X-Fixie-Token when _ is read as -
 }

@@ -1,18 +1,27 @@
 package middleware_test
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"strings"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/middleware"
+)
+
+// The verifiers of this module satisfy the one protocol. (httpapi.Client
+// is checked in its own package's tests.)
+var (
+	_ middleware.Verifier = (*cache.Cache)(nil)
+	_ middleware.Verifier = middleware.VerifierFunc(nil)
 )
 
 // fakeVerifier answers as cache.Cache.Verify does, from a fixed map of user
 // names to tokens.
 type fakeVerifier map[string]string
 
-func (f fakeVerifier) Verify(user, token string) (bool, error) {
+func (f fakeVerifier) VerifyContext(_ context.Context, user, token string) (bool, error) {
 	switch {
 	case user == "" || strings.ContainsAny(user, "/\\\x00") || strings.HasPrefix(user, "."):
 		return false, cache.ErrInvalidUser
@@ -27,6 +36,12 @@ func (f fakeVerifier) Verify(user, token string) (bool, error) {
 	}
 	return subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1, nil
 }
+
+// CheckToken finds malformed the tokens that no verifier could accept.
+func (fakeVerifier) CheckToken(token string) error { return anyToken.CheckToken(token) }
+
+// anyToken is a verifier that knows of tokens only their form.
+var anyToken = middleware.VerifierFunc(func(context.Context, string, string) (bool, error) { return false, nil })
 
 // errDisk stands for a verification that could not complete.
 var errDisk = errors.New("record unreadable")

@@ -1,6 +1,7 @@
 package middleware_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -78,10 +79,12 @@ func TestOutcomeReasons(t *testing.T) {
 // slowVerifier takes at least d to answer.
 type slowVerifier struct{ d time.Duration }
 
-func (v slowVerifier) Verify(string, string) (bool, error) {
+func (v slowVerifier) VerifyContext(context.Context, string, string) (bool, error) {
 	time.Sleep(v.d)
 	return true, nil
 }
+
+func (slowVerifier) CheckToken(string) error { return nil }
 
 // TestOutcomeElapsed: the outcome says how long the decision took,
 // verification included.

@@ -55,9 +55,8 @@ type ClientConfig struct {
 
 // Client verifies users against a fixie-creds service ([Handler], or the
 // Python service) at POST {url}/verify, so that many servers can share one
-// credentials service. It is a middleware.Verifier and a
-// middleware.ContextVerifier: hand it to middleware.Auth or echomw.Auth in
-// place of a [*cache.Cache]. It remembers accepted pairs for a short TTL,
+// credentials service. It is a middleware.Verifier: hand it to
+// middleware.Auth or echomw.Auth in place of a [*cache.Cache]. It remembers accepted pairs for a short TTL,
 // keyed by the user and a keyed hash of the token's value, never the token
 // itself.
 //
@@ -155,6 +154,18 @@ func (c *Client) VerifyContext(ctx context.Context, user, token string) (bool, e
 		c.accepted.add(key, now, now.Add(c.ttl))
 	}
 	return ok, err
+}
+
+// CheckToken returns [cache.ErrMalformedToken] for a token that is not
+// hex, which [Client.VerifyContext] refuses without asking the service, and
+// nil for any other: the client does not know the service's token size.
+// It is the part of middleware.Verifier that tells a malformed token from a
+// wrong one in the middleware's outcomes.
+func (c *Client) CheckToken(token string) error {
+	if !isHex(token) {
+		return cache.ErrMalformedToken
+	}
+	return nil
 }
 
 // verifyAnswer is the service's answer to /verify; nil for a key that is

@@ -5,11 +5,8 @@ import (
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
-// Client is documented as a middleware.Verifier and ContextVerifier. The
-// guard lives in a test so that the package itself, which servers of the
-// credentials service import without the middleware, need not import
-// middleware; every go test and go vet still compiles it.
-var (
-	_ middleware.Verifier        = (*httpapi.Client)(nil)
-	_ middleware.ContextVerifier = (*httpapi.Client)(nil)
-)
+// Client is documented as a middleware.Verifier. The guard lives in a test
+// so that the package itself, which servers of the credentials service
+// import without the middleware, need not import middleware; every go test
+// and go vet still compiles it.
+var _ middleware.Verifier = (*httpapi.Client)(nil)

@@ -80,6 +80,21 @@ func TestClientAnswers(t *testing.T) {
 	}
 }
 
+// TestClientCheckToken: a token the client would never send is malformed,
+// so that the middleware reports it as such; any hex token may be someone's
+// on the service.
+func TestClientCheckToken(t *testing.T) {
+	t.Parallel()
+	r, err := httpapi.NewClient("http://127.0.0.1:1", httpapi.ClientConfig{})
+	require.NoError(t, err)
+	for _, token := range []string{"ff", "FF", strings.Repeat("f", 300)} {
+		assert.NoError(t, r.CheckToken(token), token)
+	}
+	for _, token := range []string{"", "zz", `"ff"`, "0xff", "f f"} {
+		assert.Same(t, cache.ErrMalformedToken, r.CheckToken(token), token)
+	}
+}
+
 func TestClientFailsClosed(t *testing.T) {
 	t.Parallel()
 	const token = "46685257bdd640fb06671ad11c80317fa3b1799d"

@@ -113,26 +113,26 @@ type HandlerConfig struct {
 	OnAudit func(ctx context.Context, e AuditEvent) error
 }
 
-// DefaultHandlerConfig is the configuration [Handler] uses, and where the
-// zero fields of a [HandlerConfig] take their values from. The handler
-// reads it when it is made, never on a request: change it, if at all,
-// before making any handler and not while other goroutines do.
-var DefaultHandlerConfig = HandlerConfig{
-	ClientKey:      ClientIP,
-	RegisterLimit:  Limit{Requests: 10, Per: 10 * time.Minute},
-	ResetLimit:     Limit{Requests: 10, Per: 10 * time.Minute},
-	ResetUserLimit: Limit{Requests: 5, Per: time.Hour},
-	MaxTracked:     10_000,
+// DefaultHandlerConfig returns the configuration [Handler] uses, where the
+// zero fields of a [HandlerConfig] take their values from: the limits of
+// [Handler], no cap on users, and a nil Logger, which stands for
+// slog.Default(). Each call returns a new value, for the caller to change.
+func DefaultHandlerConfig() HandlerConfig {
+	return HandlerConfig{
+		ClientKey:      ClientIP,
+		RegisterLimit:  Limit{Requests: 10, Per: 10 * time.Minute},
+		ResetLimit:     Limit{Requests: 10, Per: 10 * time.Minute},
+		ResetUserLimit: Limit{Requests: 5, Per: time.Hour},
+		MaxTracked:     10_000,
+	}
 }
 
-// withDefaults returns cfg with its zero fields taken from def, and a nil
-// Logger that def does not fill set to slog.Default().
-func (cfg HandlerConfig) withDefaults(def HandlerConfig) HandlerConfig {
+// withDefaults returns cfg with its zero fields taken from
+// [DefaultHandlerConfig], and a nil Logger set to slog.Default().
+func (cfg HandlerConfig) withDefaults() HandlerConfig {
+	def := DefaultHandlerConfig()
 	if cfg.ClientKey == nil {
 		cfg.ClientKey = def.ClientKey
-	}
-	if cfg.ClientKey == nil {
-		cfg.ClientKey = ClientIP
 	}
 	for _, l := range []struct{ cfg, def *Limit }{
 		{&cfg.RegisterLimit, &def.RegisterLimit},
@@ -151,9 +151,6 @@ func (cfg HandlerConfig) withDefaults(def HandlerConfig) HandlerConfig {
 	}
 	if cfg.OnOutcome == nil {
 		cfg.OnOutcome = def.OnOutcome
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = def.Logger
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -36,7 +36,7 @@
 // and reset also per user name, so that one client cannot fill the disk
 // with registrations nor try email after email for one user; a request
 // past a limit gets 429 with Retry-After. [HandlerConfig.MaxUsers] caps the
-// number of users. [Handler] uses [DefaultHandlerConfig];
+// number of users. [Handler] uses [DefaultHandlerConfig]'s limits;
 // [HandlerWithConfig] takes others. What the service cannot do (a full
 // disk, an unreadable record) it logs at ERROR, with the user name and
 // the cause, never a token or an email.
@@ -51,13 +51,13 @@
 //
 // # The client
 //
-// [Client] asks a service's /verify and is a middleware.Verifier and
-// middleware.ContextVerifier, so it takes the place of a [*cache.Cache] in
-// middleware.Auth or echomw.Auth. It fails closed (an unreachable service or
-// an answer it cannot read is an error, which the middleware answers with a
-// 500), never follows redirects, and remembers accepted pairs for a short
-// TTL under a keyed hash of the token's value, never the token: a token
-// may be accepted for up to that TTL past its expiry.
+// [Client] asks a service's /verify and is a middleware.Verifier, so it
+// takes the place of a [*cache.Cache] in middleware.Auth or echomw.Auth.
+// It fails closed (an unreachable service or an answer it cannot read is
+// an error, which the middleware answers with a 500), never follows
+// redirects, and remembers accepted pairs for a short TTL under a keyed
+// hash of the token's value, never the token: a token may be accepted
+// for up to that TTL past its expiry.
 //
 // # Example
 //

@@ -91,7 +91,7 @@ func TestResetFloodSparesTheUser(t *testing.T) {
 		}
 	}
 	aliceResets("12 minutes into the flood")
-	assert.LessOrEqual(t, s.resetUserLimit.size(), DefaultHandlerConfig.MaxTracked)
+	assert.LessOrEqual(t, s.resetUserLimit.size(), DefaultHandlerConfig().MaxTracked)
 }
 
 // TestRegisterFloodSparesNewcomers replays an attack on the register
@@ -115,5 +115,5 @@ func TestRegisterFloodSparesNewcomers(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 60, newcomer)
-	assert.LessOrEqual(t, s.registerLimit.size(), DefaultHandlerConfig.MaxTracked)
+	assert.LessOrEqual(t, s.registerLimit.size(), DefaultHandlerConfig().MaxTracked)
 }

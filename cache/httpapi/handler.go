@@ -67,7 +67,7 @@ const (
 // newService returns the service on users as cfg, defaults applied,
 // configures it.
 func newService(users registry, cfg HandlerConfig) (*service, error) {
-	cfg = cfg.withDefaults(DefaultHandlerConfig)
+	cfg = cfg.withDefaults()
 	if err := cfg.check(); err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func newService(users registry, cfg HandlerConfig) (*service, error) {
 // that work on a store reached over a network stops when the client goes
 // away. The handler is safe for concurrent use. It panics if c is nil.
 func Handler(c *cache.Cache) http.Handler {
-	return HandlerWithConfig(c, DefaultHandlerConfig)
+	return HandlerWithConfig(c, HandlerConfig{})
 }
 
 // op is one of the service's operations: it answers with a status, a

@@ -110,11 +110,24 @@ func TestHandlerLimitsResetPerClientAndUser(t *testing.T) {
 	assertTooMany(t, guess(0, "dave"), "client 0 has spent its 4 resets")
 }
 
+// TestDefaultHandlerConfigIsACopy: changing the defaults one caller got
+// changes neither another's nor Handler's.
+func TestDefaultHandlerConfigIsACopy(t *testing.T) {
+	t.Parallel()
+	mine := httpapi.DefaultHandlerConfig()
+	mine.RegisterLimit = httpapi.Limit{Requests: 1, Per: time.Hour}
+	assert.Equal(t, httpapi.Limit{Requests: 10, Per: 10 * time.Minute}, httpapi.DefaultHandlerConfig().RegisterLimit)
+	h := httpapi.Handler(newCache(t))
+	for i := range 2 {
+		require.Equal(t, http.StatusOK, postFrom(h, "192.0.2.1:1", "/register", registerBody(fmt.Sprintf("u%d", i))).Code)
+	}
+}
+
 // TestHandlerDefaultLimits shows that Handler limits registrations and
 // resets out of the box.
 func TestHandlerDefaultLimits(t *testing.T) {
 	t.Parallel()
-	def := httpapi.DefaultHandlerConfig
+	def := httpapi.DefaultHandlerConfig()
 	assert.Equal(t, httpapi.Limit{Requests: 10, Per: 10 * time.Minute}, def.RegisterLimit)
 	assert.Equal(t, httpapi.Limit{Requests: 10, Per: 10 * time.Minute}, def.ResetLimit)
 	assert.Equal(t, httpapi.Limit{Requests: 5, Per: time.Hour}, def.ResetUserLimit)

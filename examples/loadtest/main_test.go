@@ -187,8 +187,8 @@ type sticky struct {
 	seen map[[2]string]bool
 }
 
-func (s *sticky) Verify(user, token string) (bool, error) {
-	ok, err := s.c.Verify(user, token)
+func (s *sticky) VerifyContext(ctx context.Context, user, token string) (bool, error) {
+	ok, err := s.c.VerifyContext(ctx, user, token)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k := [2]string{user, token}
@@ -201,18 +201,22 @@ func (s *sticky) Verify(user, token string) (bool, error) {
 	return ok, err
 }
 
+func (s *sticky) CheckToken(token string) error { return s.c.CheckToken(token) }
+
 // flaky is a broken verifier that fails one verification in fifty.
 type flaky struct {
 	c *cache.Cache
 	n atomic.Int64
 }
 
-func (f *flaky) Verify(user, token string) (bool, error) {
+func (f *flaky) VerifyContext(ctx context.Context, user, token string) (bool, error) {
 	if f.n.Add(1)%50 == 0 {
 		return false, errors.New("disk on fire")
 	}
-	return f.c.Verify(user, token)
+	return f.c.VerifyContext(ctx, user, token)
 }
+
+func (f *flaky) CheckToken(token string) error { return f.c.CheckToken(token) }
 
 func TestRunRefusesBadConfigs(t *testing.T) {
 	t.Parallel()

@@ -291,11 +291,11 @@ func TestAuthConfigToMiddleware(t *testing.T) {
 		cfg     echomw.AuthConfig
 		wantErr string
 	}{
-		{name: "defaults", v: fakeVerifier{}, cfg: echomw.DefaultAuthConfig},
 		{name: "zero", v: fakeVerifier{}},
 		{name: "nil verifier", wantErr: "nil verifier"},
 		{name: "nil *cache.Cache", v: (*cache.Cache)(nil), wantErr: "nil verifier: the *cache.Cache is nil"},
 		{name: "nil VerifierFunc", v: middleware.VerifierFunc(nil), wantErr: "nil verifier: the middleware.VerifierFunc is nil"},
+		{name: "same header twice", v: fakeVerifier{}, cfg: echomw.AuthConfig{UserHeader: "X-Key", TokenHeader: "x_key"}, wantErr: "share the header"},
 		{name: "bad header", v: fakeVerifier{}, cfg: echomw.AuthConfig{TokenHeader: "a b"}, wantErr: "invalid token header"},
 		{name: "bad realm", v: fakeVerifier{}, cfg: echomw.AuthConfig{Realm: "\\"}, wantErr: "invalid realm"},
 	}
@@ -323,63 +323,6 @@ func TestNilVerifierFailsWhenBuilt(t *testing.T) {
 	require.Error(t, err)
 	assert.PanicsWithError(t, err.Error(), func() { echomw.Auth(c) })
 	assert.PanicsWithError(t, err.Error(), func() { echomw.AuthWithConfig(c, echomw.AuthConfig{}) })
-}
-
-// TestDefaultAuthConfigIsRead checks Echo's convention: the zero fields of
-// a config take DefaultAuthConfig's values, and set fields win. It changes
-// the package variable, so it does not run in parallel, and puts it back.
-func TestDefaultAuthConfigIsRead(t *testing.T) {
-	saved := echomw.DefaultAuthConfig
-	defer func() { echomw.DefaultAuthConfig = saved }()
-	var handled []error
-	echomw.DefaultAuthConfig.Realm = "site"
-	echomw.DefaultAuthConfig.TokenHeader = "X-Site-Token"
-	echomw.DefaultAuthConfig.Skipper = func(c echo.Context) bool { return c.Request().URL.Path == "/health" }
-	echomw.DefaultAuthConfig.ErrorHandler = func(err error, c echo.Context) error {
-		handled = append(handled, err)
-		return c.NoContent(http.StatusTeapot)
-	}
-
-	tests := []struct {
-		name          string
-		mw            echo.MiddlewareFunc
-		path          string
-		header        http.Header
-		wantStatus    int
-		wantChallenge []string
-	}{
-		{name: "Auth, default token header", mw: echomw.Auth(fakeVerifier{}), path: "/x",
-			header: http.Header{"X-Fixie-User": {"alice"}, "X-Site-Token": {aliceToken}}, wantStatus: http.StatusOK},
-		{name: "zero config, default skipper", mw: echomw.AuthWithConfig(fakeVerifier{}, echomw.AuthConfig{}), path: "/health",
-			header: http.Header{}, wantStatus: http.StatusOK},
-		{name: "zero config, default realm and handler", mw: echomw.AuthWithConfig(fakeVerifier{}, echomw.AuthConfig{}), path: "/x",
-			header: http.Header{}, wantStatus: http.StatusTeapot, wantChallenge: []string{`Fixie realm="site"`}},
-		{name: "set fields win", mw: echomw.AuthWithConfig(fakeVerifier{}, echomw.AuthConfig{Realm: "mine", TokenHeader: "X-Fixie-Token"}), path: "/x",
-			header: http.Header{"X-Fixie-User": {"alice"}, "X-Fixie-Token": {"ff"}}, wantStatus: http.StatusTeapot, wantChallenge: []string{`Fixie realm="mine"`}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := echo.New()
-			e.GET(tt.path, func(c echo.Context) error { return c.String(http.StatusOK, "ok") }, tt.mw)
-			req := httptest.NewRequest(http.MethodGet, tt.path, nil)
-			req.Header = tt.header
-			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, req)
-			assert.Equal(t, tt.wantStatus, rec.Code)
-			assert.Equal(t, tt.wantChallenge, rec.Header().Values("WWW-Authenticate"))
-		})
-	}
-	assert.Len(t, handled, 2, "DefaultAuthConfig.ErrorHandler answered the refusals")
-
-	// Emptied fields fall back to the built-in defaults.
-	echomw.DefaultAuthConfig = echomw.AuthConfig{}
-	e := echo.New()
-	e.GET("/x", func(c echo.Context) error { return c.String(http.StatusOK, "ok") }, echomw.AuthWithConfig(fakeVerifier{}, echomw.AuthConfig{}))
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/x", nil))
-	assert.Equal(t, http.StatusUnauthorized, rec.Code)
-	assert.Equal(t, []string{`Fixie realm="fixie"`}, rec.Header().Values("WWW-Authenticate"))
-	assert.Equal(t, unauthorizedBody, rec.Body.String())
 }
 
 func TestUserWithoutAuth(t *testing.T) {

@@ -1,10 +1,12 @@
 package echomw_test
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 
 	"github.com/fixiecreds/fixiecreds/cache"
+	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
 const aliceToken = "46685257bdd640fb06671ad11c80317fa3b1799d"
@@ -16,7 +18,7 @@ var errDisk = errors.New("record unreadable")
 // the user "broken" cannot be verified and "../x" is not a usable name.
 type fakeVerifier struct{}
 
-func (fakeVerifier) Verify(user, token string) (bool, error) {
+func (fakeVerifier) VerifyContext(_ context.Context, user, token string) (bool, error) {
 	switch user {
 	case "alice":
 		return subtle.ConstantTimeCompare([]byte(token), []byte(aliceToken)) == 1, nil
@@ -26,4 +28,10 @@ func (fakeVerifier) Verify(user, token string) (bool, error) {
 		return false, cache.ErrInvalidUser
 	}
 	return false, cache.ErrNotRegistered
+}
+
+// CheckToken finds malformed the tokens that no verifier could accept, as
+// middleware.VerifierFunc does.
+func (fakeVerifier) CheckToken(token string) error {
+	return middleware.VerifierFunc(nil).CheckToken(token)
 }

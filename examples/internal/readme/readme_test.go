@@ -3,10 +3,7 @@ package readme
 import (
 	"encoding/json"
 	"fmt"
-	"go/ast"
 	"go/format"
-	"go/parser"
-	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,97 +133,4 @@ func TestGoBlocksFormattedAndParse(t *testing.T) {
 			assert.Equalf(t, string(formatted), src, "block %d is not gofmt'ed", i+1)
 		}
 	}
-}
-
-// The configuration tables name every cache option and every field of the
-// middleware configurations, the client's and the service's.
-func TestConfigurationTablesComplete(t *testing.T) {
-	t.Parallel()
-	text := readme(t)
-	start := strings.Index(text, "## Configuration")
-	require.GreaterOrEqual(t, start, 0)
-	end := strings.Index(text[start+1:], "\n## ")
-	require.Greater(t, end, 0)
-	section := text[start : start+1+end]
-
-	var names []string
-	for _, fn := range funcs(t, "cache") {
-		if res := fn.Type.Results; res != nil && len(res.List) == 1 && fmt.Sprint(res.List[0].Type) == "Option" {
-			names = append(names, "`"+fn.Name.Name+"(")
-		}
-	}
-	require.NotEmpty(t, names, "cache options")
-	for _, f := range fields(t, "middleware", "Config") {
-		names = append(names, "`"+f+"`")
-	}
-	for _, f := range fields(t, "middleware/echomw", "AuthConfig") {
-		names = append(names, "`"+f+"`")
-	}
-	for _, f := range fields(t, "cache/httpapi", "ClientConfig") {
-		names = append(names, "`"+f+"`")
-	}
-	for _, f := range fields(t, "cache/httpapi", "HandlerConfig") {
-		names = append(names, "`"+f+"`")
-	}
-	for _, n := range names {
-		assert.Contains(t, section, n)
-	}
-}
-
-// files parses the non-test Go files of the module's package dir.
-func files(t *testing.T, dir string) []*ast.File {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join(root, dir, "*.go"))
-	require.NoError(t, err)
-	fset := token.NewFileSet()
-	var parsed []*ast.File
-	for _, p := range paths {
-		if strings.HasSuffix(p, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, p, nil, parser.SkipObjectResolution)
-		require.NoError(t, err)
-		parsed = append(parsed, f)
-	}
-	return parsed
-}
-
-// funcs returns the exported functions of the package in dir.
-func funcs(t *testing.T, dir string) []*ast.FuncDecl {
-	t.Helper()
-	var fns []*ast.FuncDecl
-	for _, f := range files(t, dir) {
-		for _, d := range f.Decls {
-			if fn, ok := d.(*ast.FuncDecl); ok && fn.Recv == nil && fn.Name.IsExported() {
-				fns = append(fns, fn)
-			}
-		}
-	}
-	return fns
-}
-
-// fields returns the exported field names of the struct typ in dir.
-func fields(t *testing.T, dir, typ string) []string {
-	t.Helper()
-	var names []string
-	for _, f := range files(t, dir) {
-		ast.Inspect(f, func(n ast.Node) bool {
-			ts, ok := n.(*ast.TypeSpec)
-			if !ok || ts.Name.Name != typ {
-				return true
-			}
-			st, ok := ts.Type.(*ast.StructType)
-			require.Truef(t, ok, "%s.%s is not a struct", dir, typ)
-			for _, fld := range st.Fields.List {
-				for _, id := range fld.Names {
-					if id.IsExported() {
-						names = append(names, id.Name)
-					}
-				}
-			}
-			return false
-		})
-	}
-	require.NotEmptyf(t, names, "no fields found for %s.%s", dir, typ)
-	return names
 }

@@ -31,7 +31,7 @@ const defaultMaxUsers = 100_000
 
 // flags defines the limit flags on fs, with the service's defaults.
 func (o *limitOptions) flags(fs *flag.FlagSet) {
-	def := httpapi.DefaultHandlerConfig
+	def := httpapi.DefaultHandlerConfig()
 	o.register = limitFlag(def.RegisterLimit)
 	o.reset = limitFlag(def.ResetLimit)
 	o.resetUser = limitFlag(def.ResetUserLimit)

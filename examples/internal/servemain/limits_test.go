@@ -39,7 +39,7 @@ func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 func TestLimitDefaults(t *testing.T) {
 	o, err := parseLimits(t)
 	require.NoError(t, err)
-	def := httpapi.DefaultHandlerConfig
+	def := httpapi.DefaultHandlerConfig()
 	assert.Equal(t, def.RegisterLimit, httpapi.Limit(o.register))
 	assert.Equal(t, def.ResetLimit, httpapi.Limit(o.reset))
 	assert.Equal(t, def.ResetUserLimit, httpapi.Limit(o.resetUser))

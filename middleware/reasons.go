@@ -1,4 +1,4 @@
-package authn
+package middleware
 
 import (
 	"fmt"
@@ -29,17 +29,17 @@ const (
 )
 
 // reasons holds a Checker's reasons for Missing and for its own Rejected
-// verdicts (those not from the verifier).
+// outcomes (those not from the verifier).
 type reasons struct {
 	missing      [3][3][3]error // [user][token][hint]; [present][present] unused
 	basicMissing [2][2]error    // [user empty][token empty] in Basic credentials
 	repeated     error          // a credential header sent more than once
+	lookAlike    error          // a header that reads as a credential header
 	badBasic     error          // Basic credentials that cannot be read
 }
 
-// newReasons returns the reasons for the headers userKey and tokenKey,
-// wrapping the sentinels s.
-func newReasons(s Sentinels, userKey, tokenKey string, basic bool) reasons {
+// newReasons returns the reasons for the headers userKey and tokenKey.
+func newReasons(userKey, tokenKey string, basic bool) reasons {
 	var r reasons
 	for u := range presence(3) {
 		for t := range presence(3) {
@@ -47,7 +47,7 @@ func newReasons(s Sentinels, userKey, tokenKey string, basic bool) reasons {
 				continue
 			}
 			for h := range authHint(3) {
-				r.missing[u][t][h] = fmt.Errorf("%w: %s", s.Missing, missingText(u, t, h, userKey, tokenKey, basic))
+				r.missing[u][t][h] = fmt.Errorf("%w: %s", ErrMissingCredentials, missingText(u, t, h, userKey, tokenKey, basic))
 			}
 		}
 	}
@@ -60,11 +60,12 @@ func newReasons(s Sentinels, userKey, tokenKey string, basic bool) reasons {
 			if t == 1 {
 				what = append(what, "token (the password)")
 			}
-			r.basicMissing[u][t] = fmt.Errorf("%w: Basic credentials with an empty %s", s.Missing, strings.Join(what, " and an empty "))
+			r.basicMissing[u][t] = fmt.Errorf("%w: Basic credentials with an empty %s", ErrMissingCredentials, strings.Join(what, " and an empty "))
 		}
 	}
-	r.repeated = fmt.Errorf("%w: %s or %s header sent more than once", s.Invalid, userKey, tokenKey)
-	r.badBasic = fmt.Errorf("%w: Authorization: Basic header that is not one base64 user:token", s.Invalid)
+	r.repeated = fmt.Errorf("%w: %s or %s header sent more than once", ErrInvalidCredentials, userKey, tokenKey)
+	r.lookAlike = fmt.Errorf("%w: a header that reads as %s or %s when _ is read as -", ErrInvalidCredentials, userKey, tokenKey)
+	r.badBasic = fmt.Errorf("%w: Authorization: Basic header that is not one base64 user:token", ErrInvalidCredentials)
 	return r
 }
 
