@@ -52,7 +52,8 @@ func shown(s string) string {
 }
 
 // plainWriter passes what credsctl writes to w with every hidden
-// character but the newline escaped as Go escapes it (\x1b, \u202e), and
+// character but the newline and the tab (which separates the columns of
+// list) escaped as Go escapes it (\x1b, \u202e), and
 // every invalid byte as \xNN: the last guard, for text that did not go
 // through shown (the operating system's errors, which may name a path).
 // Each Write is taken whole: credsctl writes whole lines.
@@ -70,7 +71,7 @@ func (p plainWriter) Write(b []byte) (int, error) {
 		case r == utf8.RuneError && size == 1:
 			out = append(out, `\x`...)
 			out = append(out, "0123456789abcdef"[b[0]>>4], "0123456789abcdef"[b[0]&15])
-		case r != '\n' && hidden(r):
+		case r != '\n' && r != '\t' && hidden(r):
 			q := strconv.QuoteRuneToASCII(r)
 			out = append(out, q[1:len(q)-1]...)
 		default:
@@ -89,7 +90,7 @@ func (p plainWriter) Write(b []byte) (int, error) {
 func needsEscape(b []byte) bool {
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
-		if r == utf8.RuneError && size == 1 || r != '\n' && hidden(r) {
+		if r == utf8.RuneError && size == 1 || r != '\n' && r != '\t' && hidden(r) {
 			return true
 		}
 		b = b[size:]
