@@ -123,6 +123,8 @@ func TestServerLogsServiceFailures(t *testing.T) {
 	t.Parallel()
 	p, c, dir := start(t)
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "alice.json"), 0o700)) // a record that cannot be read
+	// The new name is seen once its change is (within the trust window).
+	c.WaitHello("alice", "ff", http.StatusInternalServerError)
 	code, _, body := c.PostRaw("/creds/verify", `{"user":"alice","token":"ff"}`)
 	assert.Equal(t, http.StatusInternalServerError, code)
 	assert.Equal(t, `{"message":"Verify could not complete"}`, body)
