@@ -29,7 +29,11 @@ const (
 	hedgeAfter = 100 * time.Millisecond
 
 	// maxAttempts bounds the attempts of one read in flight at once.
-	maxAttempts = 3
+	// gRPC picks members in turn for every call of the client, so that
+	// with other calls in between two attempts may meet the same member:
+	// twice a three-member cluster leaves room for a frozen member to
+	// take two of them and for the others to still be asked.
+	maxAttempts = 6
 
 	// listPage is how many keys List asks for at a time.
 	listPage = 10_000
