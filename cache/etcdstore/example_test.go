@@ -45,7 +45,13 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The other server learns of the new user through the store's change
+	// feed, in milliseconds; until then it answers "not registered".
 	ok, err := two.Verify("alice", token)
+	for deadline := time.Now().Add(5 * time.Second); !ok && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+		ok, err = two.Verify("alice", token)
+	}
 	fmt.Println("two accepts the token one issued:", ok, err)
 
 	newToken, err := two.Reset("alice", "alice@example.org")
