@@ -19,17 +19,39 @@ import (
 // examples module is its examples directory.
 const root = "../../.."
 
-// readme returns README.md's text.
-func readme(t *testing.T) string {
+// docs are the READMEs whose code the tests build, relative to root.
+var docs = []string{
+	"README.md",
+	"middleware/README.md",
+	"cache/README.md",
+	"cache/httpapi/README.md",
+	"cache/etcdstore/README.md",
+	"examples/README.md",
+}
+
+// doc returns the text of the file name, relative to root.
+func doc(t *testing.T, name string) string {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(root, "README.md"))
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(name)))
 	require.NoError(t, err)
 	return string(data)
 }
 
-// goBlocks returns the contents of the README's ```go code blocks.
-func goBlocks(text string) []string {
-	re := regexp.MustCompile("(?s)```go\n(.*?)```")
+// readme returns README.md's text.
+func readme(t *testing.T) string { return doc(t, "README.md") }
+
+// block is a code block of a README.
+type block struct {
+	doc  string // the file it is in, relative to root
+	n    int    // its place among the file's blocks of its language, from 1
+	text string
+}
+
+func (b block) String() string { return fmt.Sprintf("%s, go block %d", b.doc, b.n) }
+
+// codeBlocks returns the contents of text's code blocks in language lang.
+func codeBlocks(text, lang string) []string {
+	re := regexp.MustCompile("(?ms)^ *```" + lang + "\n(.*?)^ *```")
 	var blocks []string
 	for _, m := range re.FindAllStringSubmatch(text, -1) {
 		blocks = append(blocks, m[1])
@@ -37,62 +59,50 @@ func goBlocks(text string) []string {
 	return blocks
 }
 
-func TestQuickStartCommands(t *testing.T) {
-	t.Parallel()
-	text := readme(t)
-	first := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatchIndex(text)
-	require.NotNil(t, first, "no sh code block")
-	assert.Less(t, strings.Count(text[:first[0]], "\n"), 10, "the commands are not near the top")
-	block := text[first[2]:first[3]]
-	assert.Regexp(t, `(?m)^go run \./examples/server\b`, block)
-	// One line runs every module's tests: ./... stops at a nested go.mod,
-	// so it names each module of go.work, and CI runs the same patterns.
-	line := regexp.MustCompile(`(?m)^go test -race ((?:\./\S*\.\.\.\s*)+)`).FindStringSubmatch(block)
-	require.NotNil(t, line, "no go test -race line")
-	patterns := strings.Fields(line[1])
-	work, err := os.ReadFile(filepath.Join(root, "go.work"))
-	require.NoError(t, err)
-	var want []string
-	for _, m := range regexp.MustCompile(`(?m)^\s+(\.[^\s)]*)$`).FindAllStringSubmatch(string(work), -1) {
-		want = append(want, strings.TrimSuffix(m[1], "/")+"/...")
+// goBlocks returns every ```go block of the docs.
+func goBlocks(t *testing.T) []block {
+	t.Helper()
+	var bs []block
+	for _, d := range docs {
+		for i, b := range codeBlocks(doc(t, d), "go") {
+			bs = append(bs, block{doc: d, n: i + 1, text: b})
+		}
 	}
-	require.NotEmpty(t, want, "no modules in go.work")
-	assert.ElementsMatch(t, want, patterns, "the README's test line names every module of go.work")
-	ci, err := os.ReadFile(filepath.Join(root, ".ci", "run"))
-	require.NoError(t, err)
-	assert.Regexp(t, `(?m)^modules="`+regexp.QuoteMeta(strings.Join(patterns, " "))+`"`, string(ci), "CI tests the same modules")
+	return bs
 }
 
-// programs returns the README's complete programs.
-func programs(t *testing.T) []string {
+// programs returns the docs' complete programs.
+func programs(t *testing.T) []block {
 	t.Helper()
-	var progs []string
-	for _, b := range goBlocks(readme(t)) {
-		if strings.HasPrefix(b, "package main\n") {
+	var progs []block
+	for _, b := range goBlocks(t) {
+		if strings.HasPrefix(b.text, "package main\n") {
 			progs = append(progs, b)
 		}
 	}
 	return progs
 }
 
-// Every complete program in the README builds against the current code, in
+// Every complete program in the docs builds against the current code, in
 // the examples module, where the routers the programs use are
 // dependencies.
 func TestProgramsBuild(t *testing.T) {
 	t.Parallel()
 	progs := programs(t)
-	require.GreaterOrEqual(t, len(progs), 7, "the net/http, router, chi, gorilla/mux, Echo, HTTP client and Client programs")
-	for i, src := range progs {
+	// net/http; the router, chi, gorilla/mux, Echo, HTTP client and remote
+	// client programs; the server on etcd.
+	require.GreaterOrEqual(t, len(progs), 8)
+	for i, p := range progs {
 		t.Run(fmt.Sprint("program", i+1), func(t *testing.T) {
 			t.Parallel()
-			buildProgram(t, src, i+1)
+			buildProgram(t, p.text, i+1)
 		})
 	}
 }
 
-// buildProgram builds the program src, the README's n-th, as if it were
-// a package of the examples module, without touching the working tree,
-// and returns the binary's path.
+// buildProgram builds the program src as if it were a package of the
+// examples module, without touching the working tree, and returns the
+// binary's path. n tells the packages of parallel builds apart.
 func buildProgram(t *testing.T, src string, n int) string {
 	t.Helper()
 	goCmd, err := exec.LookPath("go")
@@ -117,20 +127,20 @@ func buildProgram(t *testing.T, src string, n int) string {
 	return bin
 }
 
-// The README's Go is gofmt'ed, and the fragments (such as a configured
+// The docs' Go is gofmt'ed, and the fragments (such as a configured
 // middleware) at least parse as statements.
 func TestGoBlocksFormattedAndParse(t *testing.T) {
 	t.Parallel()
-	blocks := goBlocks(readme(t))
+	blocks := goBlocks(t)
 	require.NotEmpty(t, blocks)
-	for i, b := range blocks {
-		src := b
-		if !strings.HasPrefix(b, "package main\n") {
-			src = "package p\n\nfunc _() {\n" + b + "}\n"
+	for _, b := range blocks {
+		src := b.text
+		if !strings.HasPrefix(src, "package main\n") {
+			src = "package p\n\nfunc _() {\n" + src + "}\n"
 		}
 		formatted, err := format.Source([]byte(src))
-		if assert.NoErrorf(t, err, "block %d:\n%s", i+1, b) && src == b {
-			assert.Equalf(t, string(formatted), src, "block %d is not gofmt'ed", i+1)
+		if assert.NoErrorf(t, err, "%s:\n%s", b, b.text) && src == b.text {
+			assert.Equalf(t, string(formatted), src, "%s is not gofmt'ed", b)
 		}
 	}
 }
