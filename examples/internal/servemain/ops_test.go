@@ -223,13 +223,15 @@ func TestOpenCredsWarnsOfAnEmptyDirectory(t *testing.T) {
 }
 
 // TestHelpNamesTheDirectoryChain: -h prints every step of the default
-// directory's chain and the directory it gives now, and the -metrics-addr
-// flag, which alone turns metrics on.
+// directory's chain and the directory it gives now, the -metrics-addr
+// flag, which alone turns metrics on, and the program's own default
+// address.
 func TestHelpNamesTheDirectoryChain(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	assert.Equal(t, 0, run(context.Background(), "server", []string{"-h"}, &out, &Dir{}, app))
+	assert.Equal(t, 0, run(context.Background(), "server", "127.0.0.1:8099", []string{"-h"}, &out, &Dir{}, app))
 	help := strings.Join(strings.Fields(out.String()), " ")
+	assert.Contains(t, help, "-addr host:port listen on host:port; port 0 picks a free port (default \"127.0.0.1:8099\")")
 	assert.Contains(t, help, credsdir.Chain)
 	dir, from, err := credsdir.Default()
 	require.NoError(t, err)
