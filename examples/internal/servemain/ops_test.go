@@ -239,3 +239,16 @@ func TestHelpNamesTheDirectoryChain(t *testing.T) {
 	assert.Contains(t, help, "-metrics-addr host:port")
 	assert.NotRegexp(t, `-metrics\b[^-]`, help)
 }
+
+// TestHelpNamesEachDefaultOnce: no flag's help says its default twice,
+// once in its text and once as the flag package appends it.
+func TestHelpNamesEachDefaultOnce(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), "server", "127.0.0.1:8080", []string{"-h"}, &out, &Dir{}, app))
+	entries := strings.Split(out.String(), "\n  -")
+	assert.Greater(t, len(entries), 10)
+	for _, e := range entries[1:] {
+		assert.LessOrEqual(t, strings.Count(e, "(default"), 1, "-%s", e)
+	}
+}
