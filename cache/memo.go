@@ -21,7 +21,7 @@ import (
 // from the wall clock when the record was read, so that Verify compares
 // them with the one clock reading a lookup makes (see memo.lookup). A
 // step of the wall clock after the read therefore moves no cached
-// expiry: see "Tokens that end" in the package documentation.
+// expiry: see "When the wall clock steps" in README.md.
 type entry struct {
 	hash     [sha256.Size]byte
 	read     int64      // memo clock when the record was read; see memo.fresh

@@ -189,10 +189,10 @@ func parseExpires(b []byte) (time.Time, error) {
 }
 
 // CheckRecord returns nil if data is a record the cache reads as user's
-// (see the package documentation for the format), or an error that says
-// why not. A tool that copies records between stores checks them so,
-// since a record the cache cannot read fails every verification of its
-// user.
+// (see the package documentation and README.md for the format), or an
+// error that says why not. A tool that copies records between stores
+// checks them so, since a record the cache cannot read fails every
+// verification of its user.
 func CheckRecord(user string, data []byte) error {
 	if err := CheckName(user); err != nil {
 		return err

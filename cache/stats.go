@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -77,6 +78,31 @@ func (c *Cache) Stats() Stats {
 // record found and none found both show that the store can be read.
 const healthProbe = "fixiecreds-ready"
 
+// unreadable is Ready's error when the store cannot be read. It says
+// what went wrong without naming healthProbe, which is no user's: in the
+// words of the first error in the store's chain that does not name it.
+type unreadable struct{ err error }
+
+func (e unreadable) Unwrap() error { return e.err }
+
+func (e unreadable) Error() string {
+	err := e.err
+	for err != nil && strings.Contains(err.Error(), healthProbe) {
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			err = u.Unwrap()[0]
+		default:
+			err = nil
+		}
+	}
+	if err == nil {
+		return "cache: store cannot be read"
+	}
+	return "cache: store cannot be read: " + err.Error()
+}
+
 // Ready reports whether the cache can answer from fresh data: nil if the
 // store can be read and its change feed has not been down for a poll
 // interval or longer; else ErrClosed, the store's error, or how long the
@@ -89,7 +115,7 @@ func (c *Cache) Ready(ctx context.Context) error {
 		return ErrClosed
 	}
 	if _, err := c.store.Read(ctx, healthProbe); err != nil && !errors.Is(err, ErrNotRegistered) {
-		return fmt.Errorf("cache: store cannot be read: %w", err)
+		return unreadable{err}
 	}
 	if c.memo.trusted.Load() {
 		return nil

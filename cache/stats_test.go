@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"syscall"
 	"testing"
@@ -83,6 +84,7 @@ func TestReady(t *testing.T) {
 	fst.set(healthProbe, syscall.EIO, nil)
 	err := c.Ready(context.Background())
 	assert.ErrorIs(t, err, syscall.EIO, "store cannot be read")
+	assert.EqualError(t, err, "cache: store cannot be read: "+syscall.EIO.Error(), "no word of the record read")
 	fst.set(healthProbe, nil, nil)
 	require.NoError(t, c.Ready(context.Background()))
 
@@ -96,4 +98,23 @@ func TestReady(t *testing.T) {
 
 	c.Close()
 	assert.ErrorIs(t, c.Ready(context.Background()), ErrClosed)
+}
+
+// TestReadyErrorNamesNoRecord: Ready's error tells what went wrong in
+// the store's own words, without the name of the record it reads.
+func TestReadyErrorNamesNoRecord(t *testing.T) {
+	cause := errors.New("connection refused")
+	for _, tt := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("store: reading record of %q: %w", healthProbe, cause), "cache: store cannot be read: connection refused"},
+		{fmt.Errorf("store: reading record of %q: %w (%w)", healthProbe, context.DeadlineExceeded, cause), "cache: store cannot be read: context deadline exceeded"},
+		{fmt.Errorf("store: %w", cause), "cache: store cannot be read: store: connection refused"},
+		{errors.New("store: no record " + healthProbe), "cache: store cannot be read"},
+	} {
+		err := unreadable{tt.err}
+		assert.EqualError(t, err, tt.want)
+		assert.ErrorIs(t, err, tt.err, "the store's error stays in the chain")
+	}
 }

@@ -79,8 +79,17 @@ func TestConfigToMiddleware(t *testing.T) {
 			mw, err := tt.cfg.ToMiddleware(tt.v)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
-				assert.NotNil(t, mw)
-				assert.NotPanics(t, func() { middleware.AuthWithConfig(tt.v, tt.cfg) })
+				// Both forms let a valid request through, and only it.
+				for _, mw := range []func(http.Handler) http.Handler{mw, middleware.AuthWithConfig(tt.v, tt.cfg)} {
+					for token, want := range map[string]int{aliceToken: http.StatusOK, "ff": http.StatusUnauthorized} {
+						req := httptest.NewRequest(http.MethodGet, "/", nil)
+						req.Header.Set("X-Fixie-User", "alice")
+						req.Header.Set("X-Fixie-Token", token)
+						rec := httptest.NewRecorder()
+						mw(protected(new(seen))).ServeHTTP(rec, req)
+						assert.Equal(t, want, rec.Code)
+					}
+				}
 				return
 			}
 			require.ErrorContains(t, err, tt.wantErr)

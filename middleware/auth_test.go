@@ -64,10 +64,18 @@ func TestAuthWithConfig(t *testing.T) {
 			wantResult: middleware.Accepted,
 		},
 		{
+			// The fake compares case-exactly: the token reaches it as sent.
 			name:       "valid, token in upper case is the verifier's business",
-			header:     http.Header{"X-Fixie-User": {"名前"}, "X-Fixie-Token": {"ff"}},
+			header:     http.Header{"X-Fixie-User": {"名前"}, "X-Fixie-Token": {"FF"}},
 			wantStatus: http.StatusOK, wantBody: "ok", wantUser: "名前",
 			wantResult: middleware.Accepted,
+		},
+		{
+			name:       "token in the other case is not folded",
+			header:     http.Header{"X-Fixie-User": {"名前"}, "X-Fixie-Token": {"ff"}},
+			wantStatus: http.StatusUnauthorized, wantBody: unauthorizedBody,
+			wantResult: middleware.Rejected, wantErr: cache.ErrInvalidToken,
+			wantChallen: []string{fixieChallenge},
 		},
 		{
 			name:       "no headers",
@@ -247,7 +255,7 @@ func TestAuthWithConfig(t *testing.T) {
 			header: http.Header{
 				"X-Fixie-User":  {"alice"},
 				"X-Fixie-Token": {aliceToken},
-				"Authorization": {basic("名前", "ff")},
+				"Authorization": {basic("名前", "FF")},
 			},
 			wantStatus: http.StatusOK, wantBody: "ok", wantUser: "alice",
 			wantResult: middleware.Accepted,

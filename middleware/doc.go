@@ -49,5 +49,5 @@
 //		user, _ := middleware.UserFromContext(r.Context())
 //		fmt.Fprintf(w, "hello, %s\n", user)
 //	})))
-//	log.Fatal(http.ListenAndServe(":8080", mux))
+//	log.Fatal(http.ListenAndServe("127.0.0.1:8080", mux))
 package middleware

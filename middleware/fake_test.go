@@ -47,11 +47,12 @@ var anyToken = middleware.VerifierFunc(func(context.Context, string, string) (bo
 var errDisk = errors.New("record unreadable")
 
 // newUsers returns the fake's directory; its tokens are hex, as the cache's
-// are.
+// are, one in upper case, which the fake, unlike the cache, tells from
+// lower case.
 func newUsers() fakeVerifier {
 	return fakeVerifier{
 		"alice":     "46685257bdd640fb06671ad11c80317fa3b1799d",
 		"bob:smith": "0123456789abcdef0123456789abcdef01234567",
-		"名前":        "ff",
+		"名前":        "FF",
 	}
 }

@@ -89,60 +89,18 @@ func newService(users registry, cfg HandlerConfig) (*service, error) {
 	return s, nil
 }
 
-// Handler returns the fixie-creds HTTP service on c. It answers POST
-// /register, /verify, /deregister and /reset, relative to where it is
-// mounted (use [http.StripPrefix] to mount it under a prefix, and
-// echo.WrapHandler to mount it in Echo), each taking a JSON object of string
-// fields and answering a compact JSON object with sorted keys:
+// Handler returns the fixie-creds HTTP service on c, with the limits of
+// [DefaultHandlerConfig]. It answers POST /register, /verify, /deregister
+// and /reset, relative to where it is mounted ([http.StripPrefix]), with
+// the JSON and the messages of the Python service: a refusal is a 200
+// with status false. Input it cannot take is 400, a request past a limit
+// 429, an operation that could not complete 500 (and a line at ERROR,
+// bounded, without token or email). Only a successful register or reset
+// answers with a token. The wire protocol is in README.md in this
+// directory.
 //
-//	/register   {"user","email"}  → {"status":true,"token":T}
-//	                                or {"message":M,"status":false,"token":"<not-a-token>"}
-//	/verify     {"user","token"}  → {"message":M,"status":S,"verified":V}
-//	/deregister {"user","token"}  → {"message":M,"status":S}
-//	/reset      {"user","email"}  → as /register
-//
-// /register and /reset also take an optional integer "expires_in", and
-// /reset "keep_previous", in seconds (at least 1): see [cache.ExpiresAfter]
-// and [cache.KeepPrevious].
-//
-// These answers are 200, including refusals (status false; for /verify a
-// wrong or expired token is status true, verified false). The messages are
-// those of the Python service: "User verified", "Invalid token for user
-// NAME", "User 'NAME' not registered", "User 'NAME' already registered",
-// "NAME deregistered" and "User email does not match registered email
-// address"; and, for a token past its expiry (/verify, /deregister),
-// "Token expired for user NAME".
-//
-// Unlike the Python service it answers 400 {"message":"Unable to parse
-// JSON."} for a body that is not UTF-8 JSON (an empty one included), and 400
-// {"message":"Input to Register is not valid: …"} (Verify, Deregister, Reset
-// likewise) for a body that is not an object, a missing, empty, non-string,
-// repeated or unknown field (names match exactly), a string holding an
-// unpaired UTF-16 surrogate escape, a token that is not hex, a user name
-// the cache cannot use and an email that is not a single address; 413 for
-// a body over [MaxRequestBody]; 405 with Allow: POST for other methods; 404
-// for other paths; 403 for a cross-origin request from a browser (see
-// [http.CrossOriginProtection]: clients that are not browsers are not
-// affected); 429 past a limit (register, reset) and 403 at the cap on
-// users (register), with the body of their refusals; 500 {"message":"…
-// could not complete"} when the cache fails. No answer but a successful register or
-// reset holds a token, and every answer carries Cache-Control: no-store.
-//
-// Register and reset are limited per client, and reset also per user
-// name, with 429 and a Retry-After header past a limit (see
-// [HandlerConfig]; Handler uses [DefaultHandlerConfig]: 10 registrations
-// and 10 resets per 10 minutes per client IP address, 5 resets per hour
-// per user). An operation that could not complete is logged at ERROR,
-// with the user name and the cause: 10 lines at once, then one a second,
-// so that clients repeating a request that fails cannot grow the log; the
-// next line logged counts those held back (held_back). One cut short
-// because its client went away is no failure of the service: it goes to
-// DEBUG.
-//
-// Each operation runs under the request's context (the cache's
-// RegisterContext, VerifyContext, DeregisterContext and ResetContext), so
-// that work on a store reached over a network stops when the client goes
-// away. The handler is safe for concurrent use. It panics if c is nil.
+// Each operation runs under the request's context. The handler is safe
+// for concurrent use. It panics if c is nil.
 func Handler(c *cache.Cache) http.Handler {
 	return HandlerWithConfig(c, HandlerConfig{})
 }

@@ -20,19 +20,19 @@ type command struct {
 	expires    bool   // whether it has the -expires flag
 	keep       bool   // whether it has the -keep-previous flag
 	audited    bool   // whether it writes to the -audit-log
-	readOnly   bool   // whether it only reads, and so must not create the directory
+	creates    bool   // whether it adds records, and so may create the default directory
 	run        func(creds *cache.Cache, c call) error
 }
 
 var commands = map[string]command{
-	"register":   {usage: "register [-expires D] USER EMAIL", nargs: 2, expires: true, audited: true, run: register},
-	"verify":     {usage: "verify [-token TOKEN] USER", nargs: 1, takesToken: true, readOnly: true, run: verify},
+	"register":   {usage: "register [-expires D] USER EMAIL", nargs: 2, expires: true, audited: true, creates: true, run: register},
+	"verify":     {usage: "verify [-token TOKEN] USER", nargs: 1, takesToken: true, run: verify},
 	"reset":      {usage: "reset [-expires D] [-keep-previous D] USER EMAIL", nargs: 2, expires: true, keep: true, audited: true, run: reset},
 	"deregister": {usage: "deregister USER", nargs: 1, audited: true, run: deregister},
-	"list":       {usage: "list", nargs: 0, readOnly: true, run: list},
-	"show":       {usage: "show USER", nargs: 1, readOnly: true, run: show},
-	"import":     {usage: "import DIR", nargs: 1, run: importDir},
-	"export":     {usage: "export DIR", nargs: 1, readOnly: true, run: exportDir},
+	"list":       {usage: "list", nargs: 0, run: list},
+	"show":       {usage: "show USER", nargs: 1, run: show},
+	"import":     {usage: "import DIR", nargs: 1, creates: true, run: importDir},
+	"export":     {usage: "export DIR", nargs: 1, run: exportDir},
 }
 
 func register(creds *cache.Cache, c call) error {

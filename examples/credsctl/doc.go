@@ -36,10 +36,14 @@
 // credsctl help prints the directory that gives now. Flags may come
 // before or after the command and its arguments; -- ends them.
 //
-// list, show, verify and export only read: on a directory that does not
-// exist (a typo in -dir, say) they create nothing and say that it does
-// not exist, naming it and where it came from. register, reset,
-// deregister and import create it, mode 0700.
+// Only register and import create a directory, mode 0700, and only the
+// default one, on first use. A -dir must name a directory that exists:
+// a typo would otherwise leave records where no server reads them. On a
+// directory that does not exist, every other command creates nothing and
+// says so, naming the directory and where it came from.
+//
+// A mistake on the command line prints its message and a one-line hint,
+// not the whole usage; -h and help print that.
 //
 // # On etcd
 //
@@ -125,7 +129,7 @@
 //	1  refused: token refused, user not registered, already registered,
 //	   email does not match, a record not copied
 //	2  usage: bad command line, unusable user name or email
-//	3  failure: the directory does not exist (list, show, verify, export),
-//	   etcd cannot be reached, a record could not be read or written, or
-//	   the audit log could not be written
+//	3  failure: the directory does not exist, etcd cannot be reached, a
+//	   record could not be read or written, or the audit log could not be
+//	   written
 package main

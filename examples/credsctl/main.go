@@ -48,7 +48,8 @@ Commands:
                               into DIR; never overwrite a different one
 
 A new token is printed once, alone on stdout, and is not kept anywhere.
-list, show, verify and export only read: they never create the directory.
+Only register and import create a directory, and only the default one:
+a -dir must name a directory that exists.
 
 Flags, before or after the command (-- ends them, for a name that
 starts with '-'):
@@ -69,6 +70,9 @@ already registered, email does not match, a record not copied); 2 usage;
 3 failure (I/O, etcd out of reach, no such directory, or the audit log
 could not be written).
 `
+
+// hint follows the message of a mistake on the command line.
+const hint = "run credsctl -h for usage"
 
 // usage returns the help text, with the directory the defaults give now.
 func usage() string {
@@ -102,12 +106,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	stdout, stderr = plainWriter{stdout}, plainWriter{stderr}
 	flags := flag.NewFlagSet("credsctl", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	flags.Usage = func() { fmt.Fprint(stderr, usage()) }
+	flags.Usage = func() {} // -h prints usage(); a mistake, only the hint
 	dir := flags.String("dir", "", "credentials directory")
 	auditLog := flags.String("audit-log", "", "audit log file")
 	where := addStoreFlags(flags)
 	if err := flags.Parse(args); err != nil {
-		return helpOrUsage(err)
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, usage())
+			return exitOK
+		}
+		fmt.Fprintln(stderr, hint)
+		return exitUsage
 	}
 	if flags.NArg() == 0 {
 		fmt.Fprint(stderr, usage())
@@ -120,7 +129,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(stderr, "credsctl: unknown command %q\n\n%s", name, usage())
+		fmt.Fprintf(stderr, "credsctl: unknown command %q\n%s\n", name, hint)
 		return exitUsage
 	}
 
@@ -166,7 +175,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		defer c.audit.Close()
 	}
-	recs, err := where.open(*dir, cmd.readOnly)
+	recs, err := where.open(*dir, cmd.creates)
 	if err != nil {
 		return report(stderr, err)
 	}

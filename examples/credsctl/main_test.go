@@ -20,11 +20,13 @@ func TestMain(m *testing.M) { os.Exit(exampletest.Main(m, "credsctl", "server"))
 // keepToken is the sentence register and reset print with a new token.
 const keepToken = "Store it now: it is not kept anywhere and cannot be shown again.\n"
 
-// credsDir returns a new credentials directory's path. The directory does
-// not exist yet: the cache creates it, with mode 0700.
+// credsDir returns a new, empty credentials directory, made as an
+// administrator makes one: credsctl creates only the default directory.
 func credsDir(t *testing.T) string {
 	t.Helper()
-	return filepath.Join(t.TempDir(), "creds")
+	dir := filepath.Join(t.TempDir(), "creds")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	return dir
 }
 
 // ctl runs credsctl on dir with stdin and args.
@@ -216,24 +218,61 @@ func TestCredsctlFlagsAfterCommand(t *testing.T) {
 	assert.Contains(t, r.Stderr, `user "-dir" is not registered`)
 }
 
-// TestCredsctlReadOnlyCreatesNothing: list, show and verify on a
-// directory that does not exist (a typo) say so, name it and where it came
-// from, and leave no directory behind.
-func TestCredsctlReadOnlyCreatesNothing(t *testing.T) {
+// TestCredsctlCreatesOnlyTheDefaultDirectory: on a directory that does
+// not exist, every command given -dir (a typo, say) refuses, names it and
+// leaves no directory behind; on the default one, only register and
+// import create it.
+func TestCredsctlCreatesOnlyTheDefaultDirectory(t *testing.T) {
 	t.Parallel()
 	bin := exampletest.Bin(t, "credsctl")
+	src := credsDir(t)
+	issued(t, exampletest.Run(t, bin, nil, "", "-dir", src, "register", "bob", "bob@example.org"))
 	typo := filepath.Join(t.TempDir(), "crdes")
-	for _, args := range [][]string{{"list"}, {"show", "alice"}, {"verify", "-token", "ff", "alice"}} {
+	all := [][]string{
+		{"register", "alice", "alice@example.org"}, {"import", src},
+		{"reset", "alice", "alice@example.org"}, {"deregister", "alice"},
+		{"list"}, {"show", "alice"}, {"verify", "-token", "ff", "alice"}, {"export", t.TempDir()},
+	}
+	for _, args := range all {
 		r := exampletest.Run(t, bin, nil, "", append([]string{"-dir", typo}, args...)...)
 		assert.Equal(t, 3, r.Code, "%q", args)
-		assert.Equal(t, "credsctl: credentials directory does not exist: "+typo+" (from -dir); give -dir, or register a user to create it\n", r.Stderr, "%q", args)
-		r = exampletest.Run(t, bin, []string{"FIXIE_CREDS_DIR=" + typo}, "", args...)
-		assert.Equal(t, 3, r.Code, "%q", args)
-		assert.Contains(t, r.Stderr, typo+" (from $FIXIE_CREDS_DIR)", "%q", args)
+		assert.Equal(t, "credsctl: credentials directory does not exist: "+typo+" (from -dir); check -dir, or create the directory first (mode 0700)\n", r.Stderr, "%q", args)
+		assert.Empty(t, r.Stdout, "%q", args)
 		assert.NoDirExists(t, typo, "%q", args)
 	}
-	issued(t, exampletest.Run(t, bin, nil, "", "-dir", typo, "register", "alice", "alice@example.org"))
-	assert.DirExists(t, typo, "register creates it")
+	env := []string{"FIXIE_CREDS_DIR=" + typo}
+	for _, args := range all[2:] {
+		r := exampletest.Run(t, bin, env, "", args...)
+		assert.Equal(t, 3, r.Code, "%q", args)
+		assert.Equal(t, "credsctl: credentials directory does not exist: "+typo+" (from $FIXIE_CREDS_DIR); give -dir, or register a user to create it\n", r.Stderr, "%q", args)
+		assert.NoDirExists(t, typo, "%q", args)
+	}
+	issued(t, exampletest.Run(t, bin, env, "", all[0]...))
+	assert.DirExists(t, typo, "register creates the default directory")
+
+	other := filepath.Join(t.TempDir(), "creds")
+	r := exampletest.Run(t, bin, []string{"FIXIE_CREDS_DIR=" + other}, "", all[1]...)
+	assert.Equal(t, 0, r.Code, r.Stderr)
+	assert.FileExists(t, filepath.Join(other, "bob.json"), "import creates the default directory")
+}
+
+// TestCredsctlMistakeGivesAHint: a mistyped command or flag prints its
+// message and a one-line hint, not the whole usage.
+func TestCredsctlMistakeGivesAHint(t *testing.T) {
+	t.Parallel()
+	bin := exampletest.Bin(t, "credsctl")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"regster", "alice", "alice@example.org"}, "credsctl: unknown command \"regster\"\n"},
+		{[]string{"-nope", "list"}, "flag provided but not defined: -nope\n"},
+	} {
+		r := exampletest.Run(t, bin, nil, "", tt.args...)
+		assert.Equal(t, 2, r.Code, "%q", tt.args)
+		assert.Equal(t, tt.want+"run credsctl -h for usage\n", r.Stderr, "%q", tt.args)
+		assert.Empty(t, r.Stdout, "%q", tt.args)
+	}
 }
 
 // TestCredsctlHelpNamesTheChain: the help names every step of the

@@ -43,12 +43,11 @@ type records struct {
 }
 
 // open opens the records that the flags name: in etcd if -etcd is set,
-// otherwise in the directory dir ("" for the default one), which a
-// command that only reads never creates. The cache does not watch:
-// credsctl runs one command and exits.
-func (f *storeFlags) open(dir string, readOnly bool) (*records, error) {
+// otherwise in the directory dir ("" for the default one; see openDir).
+// The cache does not watch: credsctl runs one command and exits.
+func (f *storeFlags) open(dir string, creates bool) (*records, error) {
 	if !f.etcd.Set() {
-		return openDir(dir, readOnly)
+		return openDir(dir, creates)
 	}
 	if dir != "" {
 		return nil, &failure{code: exitUsage, msg: "-dir and -etcd name two places for the records: give one"}
@@ -86,15 +85,22 @@ func (f *storeFlags) open(dir string, readOnly bool) (*records, error) {
 }
 
 // openDir opens the records in the directory dir, or the default one.
-func openDir(dir string, readOnly bool) (*records, error) {
+// Only a command that adds records (creates) makes a directory, and only
+// the default one: a -dir that does not exist is more likely a typo than
+// a new deployment, and records written there would be served by no
+// server.
+func openDir(dir string, creates bool) (*records, error) {
 	credsDir, from, err := credsdir.Resolve(dir)
 	if err != nil {
 		return nil, err
 	}
-	if readOnly {
+	if dir != "" || !creates {
 		if err := credsdir.MustExist(credsDir, from); err != nil {
-			return nil, &failure{code: exitFailed, err: err,
-				msg: err.Error() + "; give -dir, or register a user to create it"}
+			hint := "; give -dir, or register a user to create it"
+			if dir != "" {
+				hint = "; check -dir, or create the directory first (mode 0700)"
+			}
+			return nil, &failure{code: exitFailed, err: err, msg: err.Error() + hint}
 		}
 	}
 	creds, err := cache.New(credsDir, cache.WithWatch(false))

@@ -11,5 +11,5 @@ func main() {
 	// shared with examples/server: see examples/internal/servemain. An
 	// *echo.Echo is an http.Handler, so a plain http.Server runs it. What
 	// is particular to this server is in app.go.
-	servemain.Main("echo", func(env servemain.Env) http.Handler { return newApp(env) })
+	servemain.Main("echo", "127.0.0.1:8081", func(env servemain.Env) http.Handler { return newApp(env) })
 }

@@ -76,6 +76,7 @@ func TestEchoStartFailures(t *testing.T) {
 	}{
 		{"unknown flag", []string{"-nope"}, 2, "flag provided but not defined: -nope"},
 		{"bad address", []string{"-dir", t.TempDir(), "-addr", "127.0.0.1:http-nope"}, 1, "msg=\"server failed\""},
+		{"help names the port", []string{"-h"}, 0, `(default "127.0.0.1:8081")`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,7 @@
 //	go run ./examples/etcdcluster
 //
 // It prints where everything listens (etcd on 127.0.0.1:2379, the servers
-// on 127.0.0.1:8081, 8082 and 8083) and curl commands to try: register
+// on 127.0.0.1:8091, 8092 and 8093) and curl commands to try: register
 // through one server, call /hello on every one, reset through another,
 // and watch every server refuse the old token at once. credsctl -etcd
 // and examples/etcdserver work on the same etcd meanwhile.
@@ -17,7 +17,7 @@
 // Flags:
 //
 //	-servers n            how many app servers (default 3, at most 9)
-//	-addr host:port       the first server's address (default 127.0.0.1:8081);
+//	-addr host:port       the first server's address (default 127.0.0.1:8091);
 //	                      the others take the ports after it; port 0 gives
 //	                      each a free port
 //	-etcd host:port       where etcd listens for clients (default

@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("etcdcluster", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.IntVar(&c.servers, "servers", 3, "how many app servers to run (1 to 9)")
-	flags.StringVar(&c.addr, "addr", "127.0.0.1:8081", "the first app server's `host:port`; the others take the ports after it; port 0 gives each a free port")
+	flags.StringVar(&c.addr, "addr", "127.0.0.1:8091", "the first app server's `host:port`; the others take the ports after it; port 0 gives each a free port")
 	flags.StringVar(&c.etcd, "etcd", "127.0.0.1:2379", "where the embedded etcd listens for clients, `host:port`; port 0 picks a free port")
 	flags.StringVar(&c.data, "data", "", "etcd's data `directory`, kept for the next run (default: a temporary one, removed at exit)")
 	flags.StringVar(&c.prefix, "etcd-prefix", etcdconn.DefaultPrefix, "etcd key `prefix` of the users' records, ending with '/'")

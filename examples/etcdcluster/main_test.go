@@ -74,6 +74,7 @@ func TestClusterStartFailures(t *testing.T) {
 		want string
 	}{
 		{"help", []string{"-h"}, 0, "-servers"},
+		{"help names the port", []string{"-h"}, 0, `(default "127.0.0.1:8091")`},
 		{"unknown flag", []string{"-dir", "x"}, 2, "flag provided but not defined: -dir"},
 		{"extra argument", []string{"extra"}, 2, `unexpected argument "extra"`},
 		{"no servers", []string{"-servers", "0"}, 2, "-servers 0: run 1 to 9"},
@@ -97,7 +98,7 @@ func TestServerAddrs(t *testing.T) {
 		want  []string
 		err   bool
 	}{
-		{"127.0.0.1:8081", 3, []string{"127.0.0.1:8081", "127.0.0.1:8082", "127.0.0.1:8083"}, false},
+		{"127.0.0.1:8091", 3, []string{"127.0.0.1:8091", "127.0.0.1:8092", "127.0.0.1:8093"}, false},
 		{"localhost:0", 2, []string{"localhost:0", "localhost:0"}, false},
 		{"[::1]:9000", 1, []string{"[::1]:9000"}, false},
 		{"127.0.0.1:65535", 2, nil, true},

@@ -3,17 +3,18 @@
 // on any hosts, share them. A reset or deregistration through one takes
 // effect on every other as soon as etcd's watch tells it, in milliseconds.
 //
-// Run it from the repository root, on an etcd you have:
+// Run it from the repository root, on an etcd you have; it listens on
+// 127.0.0.1:8082, and a second one on a free port that its log names:
 //
-//	go run ./examples/etcdserver -etcd 127.0.0.1:2379 -addr 127.0.0.1:8081
-//	go run ./examples/etcdserver -etcd 127.0.0.1:2379 -addr 127.0.0.1:8082
+//	go run ./examples/etcdserver -etcd 127.0.0.1:2379
+//	go run ./examples/etcdserver -etcd 127.0.0.1:2379 -addr 127.0.0.1:0
 //
 // or without one: go run ./examples/etcdcluster starts an etcd and three
 // of these servers in one process.
 //
 // Flags:
 //
-//	-addr host:port         where to listen (default 127.0.0.1:8080); port 0
+//	-addr host:port         where to listen (default 127.0.0.1:8082); port 0
 //	                        picks a free port, and the "listening" log line
 //	                        says which
 //	-etcd host:port,...     etcd endpoints, every member of the cluster

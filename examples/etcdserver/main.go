@@ -8,5 +8,5 @@ import (
 func main() {
 	// The routes, listening and shutdown are examples/server's; only
 	// where the records are differs: etcd, opened in source.go.
-	servemain.MainOn("etcdserver", &etcdSource{}, routes.Handler)
+	servemain.MainOn("etcdserver", "127.0.0.1:8082", &etcdSource{}, routes.Handler)
 }

@@ -225,6 +225,8 @@ func TestEtcdServerStartFailures(t *testing.T) {
 		want string
 	}{
 		{"help", []string{"-h"}, 0, "-etcd-prefix"},
+		{"help names the port", []string{"-h"}, 0, `-addr host:port
+    	listen on host:port; port 0 picks a free port (default "127.0.0.1:8082")`},
 		{"unknown flag", []string{"-dir", "x"}, 2, "flag provided but not defined: -dir"},
 		{"extra argument", []string{"-etcd", etcdEndpoint, "extra"}, 2, `unexpected argument "extra"`},
 		{"no endpoint", []string{"-etcd", " , "}, 1, "-etcd names no endpoint"},

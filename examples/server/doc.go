@@ -6,10 +6,10 @@
 //
 //	go run ./examples/server
 //
-// It listens on 127.0.0.1:8080 and keeps credentials in the default
-// directory ($FIXIE_CREDS_DIR, else $FIXIE_DATA_DIR/creds, else
-// $XDG_DATA_HOME/fixie/creds, else ~/.local/share/fixie/creds; -h prints
-// the one that applies). Then:
+// It listens on 127.0.0.1:8080 (-addr host:port to change it) and keeps
+// credentials in the default directory ($FIXIE_CREDS_DIR, else
+// $FIXIE_DATA_DIR/creds, else $XDG_DATA_HOME/fixie/creds, else
+// ~/.local/share/fixie/creds; -h prints the one that applies). Then:
 //
 //	curl -d '{"user":"alice","email":"alice@example.org"}' localhost:8080/creds/register
 //	curl -H 'X-Fixie-User: alice' -H "X-Fixie-Token: $TOKEN" localhost:8080/hello

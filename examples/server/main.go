@@ -10,5 +10,5 @@ func main() {
 	// shared with examples/echo: see examples/internal/servemain. The
 	// routes, shared with the etcd examples, are in
 	// examples/internal/routes.
-	servemain.Main("server", routes.Handler)
+	servemain.Main("server", "127.0.0.1:8080", routes.Handler)
 }

@@ -132,6 +132,8 @@ func TestServerStartFailures(t *testing.T) {
 		{"unknown flag", []string{"-nope"}, 2, "flag provided but not defined: -nope"},
 		{"extra argument", []string{"-dir", t.TempDir(), "extra"}, 2, `unexpected argument "extra"`},
 		{"help", []string{"-h"}, 0, "-watch"},
+		{"help names the port", []string{"-h"}, 0, `-addr host:port
+    	listen on host:port; port 0 picks a free port (default "127.0.0.1:8080")`},
 		{"directory is a file", []string{"-dir", notADir, "-addr", "127.0.0.1:0"}, 1, "msg=\"server failed\""},
 		{"bad address", []string{"-dir", t.TempDir(), "-addr", "127.0.0.1:http-nope"}, 1, "msg=\"server failed\""},
 	}

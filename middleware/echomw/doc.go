@@ -24,5 +24,5 @@
 //		user, _ := echomw.User(c)
 //		return c.String(http.StatusOK, "hello, "+user)
 //	})
-//	e.Logger.Fatal(e.Start(":8080"))
+//	e.Logger.Fatal(e.Start("127.0.0.1:8080"))
 package echomw

@@ -44,7 +44,7 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8090", "listen on `host:port`")
+	addr := flag.String("addr", "127.0.0.1:8099", "listen on `host:port`; port 0 picks a free port")
 	dir := flag.String("dir", "", "credentials `directory` to load the users from")
 	onEcho := flag.Bool("echo", false, "serve on Echo")
 	flag.Parse()

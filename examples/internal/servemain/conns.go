@@ -55,7 +55,7 @@ func (o *connOptions) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.readTimeout, "read-timeout", 30*time.Second, "close a connection that has not sent a whole request, body included, within this `time` (a body sent a byte at a time)")
 	fs.DurationVar(&o.writeTimeout, "write-timeout", 30*time.Second, "give up on an answer not written within this `time` of the request's headers")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", time.Minute, "close a keep-alive connection idle for this `time`")
-	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), "keep at most `n` connections open; at the cap, the longest idle one is closed to make room,\nelse the one sending its request the longest, after a second (default: 1024, less under a low limit on open files)")
+	fs.IntVar(&o.maxConns, "max-conns", defaultMaxConns(), "keep at most `n` connections open; at the cap, the longest idle one is closed to make room,\nelse the one sending its request the longest, after a second; the default is lower under a low limit on open files")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 10*time.Second, "on SIGINT or SIGTERM, wait this `time` for requests in flight, then cut them off")
 }
 

@@ -223,17 +223,32 @@ func TestOpenCredsWarnsOfAnEmptyDirectory(t *testing.T) {
 }
 
 // TestHelpNamesTheDirectoryChain: -h prints every step of the default
-// directory's chain and the directory it gives now, and the -metrics-addr
-// flag, which alone turns metrics on.
+// directory's chain and the directory it gives now, the -metrics-addr
+// flag, which alone turns metrics on, and the program's own default
+// address.
 func TestHelpNamesTheDirectoryChain(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
-	assert.Equal(t, 0, run(context.Background(), "server", []string{"-h"}, &out, &Dir{}, app))
+	assert.Equal(t, 0, run(context.Background(), "server", "127.0.0.1:8099", []string{"-h"}, &out, &Dir{}, app))
 	help := strings.Join(strings.Fields(out.String()), " ")
+	assert.Contains(t, help, "-addr host:port listen on host:port; port 0 picks a free port (default \"127.0.0.1:8099\")")
 	assert.Contains(t, help, credsdir.Chain)
 	dir, from, err := credsdir.Default()
 	require.NoError(t, err)
 	assert.Contains(t, help, "now "+dir+", from "+from)
 	assert.Contains(t, help, "-metrics-addr host:port")
 	assert.NotRegexp(t, `-metrics\b[^-]`, help)
+}
+
+// TestHelpNamesEachDefaultOnce: no flag's help says its default twice,
+// once in its text and once as the flag package appends it.
+func TestHelpNamesEachDefaultOnce(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), "server", "127.0.0.1:8080", []string{"-h"}, &out, &Dir{}, app))
+	entries := strings.Split(out.String(), "\n  -")
+	assert.Greater(t, len(entries), 10)
+	for _, e := range entries[1:] {
+		assert.LessOrEqual(t, strings.Count(e, "(default"), 1, "-%s", e)
+	}
 }

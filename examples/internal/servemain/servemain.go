@@ -28,16 +28,17 @@ import (
 
 // Main runs the program name with args until SIGINT or SIGTERM, serving
 // the handler that routes builds on a credentials directory (flags -dir
-// and -watch), and exits with 0 after a stop (even one that had to cut
-// requests off), 1 if it cannot start, 2 on bad flags. After the first
-// signal, a second one ends the process at once.
-func Main(name string, routes func(Env) http.Handler) {
-	MainOn(name, &Dir{}, routes)
+// and -watch) on the address of the flag -addr, addr by default, and
+// exits with 0 after a stop (even one that had to cut requests off), 1 if
+// it cannot start, 2 on bad flags. After the first signal, a second one
+// ends the process at once.
+func Main(name, addr string, routes func(Env) http.Handler) {
+	MainOn(name, addr, &Dir{}, routes)
 }
 
 // MainOn is [Main] on the records that src opens, with src's flags in
 // place of -dir and -watch.
-func MainOn(name string, src Source, routes func(Env) http.Handler) {
+func MainOn(name, addr string, src Source, routes func(Env) http.Handler) {
 	ctx, stop := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -55,7 +56,7 @@ func MainOn(name string, src Source, routes func(Env) http.Handler) {
 		default:
 		}
 	}()
-	os.Exit(run(ctx, name, os.Args[1:], os.Stderr, src, routes))
+	os.Exit(run(ctx, name, addr, os.Args[1:], os.Stderr, src, routes))
 }
 
 // options are the flags common to every example server.
@@ -67,13 +68,13 @@ type options struct {
 	limits   limitOptions
 }
 
-// run parses the flags, serves until ctx is done and returns the exit
-// code.
-func run(ctx context.Context, name string, args []string, stderr io.Writer, src Source, routes func(Env) http.Handler) int {
+// run parses the flags, -addr defaulting to addr, serves until ctx is
+// done and returns the exit code.
+func run(ctx context.Context, name, addr string, args []string, stderr io.Writer, src Source, routes func(Env) http.Handler) int {
 	var o options
 	flags := flag.NewFlagSet(name, flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	flags.StringVar(&o.addr, "addr", "127.0.0.1:8080", "listen on `host:port`; port 0 picks a free port")
+	flags.StringVar(&o.addr, "addr", addr, "listen on `host:port`; port 0 picks a free port")
 	src.AddFlags(flags)
 	flags.TextVar(&o.logLevel, "log-level", slog.LevelInfo, "log at this `level` and above: DEBUG (every accepted request too), INFO, WARN or ERROR")
 	flags.StringVar(&o.auditLog, "audit-log", "", "append a JSON line to `file` (created 0600) for each register, reset and deregister\nthrough /creds/, accepted or refused; if a line cannot be written, the answer is 500")
