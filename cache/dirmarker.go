@@ -25,10 +25,12 @@ type marker struct {
 }
 
 // newMarker makes the marker's file, in the system's directory for
-// temporary files, and has w watch it. Under inotify the file is unlinked
+// temporary files, and has w watch it. Its name starts with ownPrefix, so
+// that an event of a marker given up (its late write, its removal) is
+// taken for no change of a record. Under inotify the file is unlinked
 // at once: the watch holds on to it, and nothing is left behind.
 func newMarker(w *fsnotify.Watcher) (*marker, error) {
-	f, err := os.CreateTemp("", "fixiecreds-sync-*")
+	f, err := os.CreateTemp("", ownPrefix+"sync-*")
 	if err != nil {
 		return nil, err
 	}

@@ -114,7 +114,9 @@ func (m *memo) lister(ctx context.Context, s Store) {
 		listCtx, cancel := context.WithTimeout(ctx, m.poll)
 		complete := m.listNames(listCtx, s)
 		cancel()
-		if !complete {
+		if complete {
+			retry.Stop()
+		} else {
 			retry.Reset(m.poll)
 		}
 	}

@@ -52,7 +52,7 @@ func TestStats(t *testing.T) {
 		require.True(t, ok)
 	}
 	waitListed(t, c)
-	c.memo.dropNames() // so that nobody is read and cached as unknown
+	forgetNames(c) // so that nobody is read and cached as unknown
 	_, err := c.Verify("nobody", tokens["user0"])
 	require.ErrorIs(t, err, ErrNotRegistered)
 	s = c.Stats()
