@@ -72,11 +72,37 @@ func leader(t *testing.T, client *clientv3.Client, members []*member) *member {
 	return nil
 }
 
+// raftTerm returns m's Raft term.
+func raftTerm(t *testing.T, client *clientv3.Client, m *member) uint64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(bg(), time.Second)
+	defer cancel()
+	st, err := client.Status(ctx, m.endpoint)
+	require.NoError(t, err)
+	return st.RaftTerm
+}
+
+// electing reports whether a member that answers is past term, or has no
+// leader: an election happened, or is under way.
+func electing(t *testing.T, client *clientv3.Client, members []*member, term uint64) bool {
+	t.Helper()
+	for _, m := range members {
+		ctx, cancel := context.WithTimeout(bg(), 200*time.Millisecond)
+		st, err := client.Status(ctx, m.endpoint)
+		cancel()
+		if err == nil && (st.RaftTerm > term || st.Leader == 0) {
+			return true
+		}
+	}
+	return false
+}
+
 // TestFrozenMember: a member of a three-member cluster is frozen
 // (SIGSTOP) while a server reads and verifies. A frozen follower keeps
 // its connections open, so that a third of the reads go to it: each
 // attempt is bounded and sent again to the next member, so that no read
-// waits long, and none fails. A frozen leader costs an election; the
+// waits long, and none fails unless the two members left hold an
+// election (a machine too busy for their heartbeats). A frozen leader costs an election; the
 // test measures how long reads, writes and the feed take to work again,
 // and checks only that they do. Not parallel: it measures.
 func TestFrozenMember(t *testing.T) {
@@ -101,6 +127,7 @@ func TestFrozenMember(t *testing.T) {
 
 	t.Run("follower", func(t *testing.T) {
 		lead := leader(t, client, members)
+		term := raftTerm(t, client, lead)
 		i := slices.IndexFunc(members, func(m *member) bool { return m != lead })
 		thaw := members[i].freeze(t)
 		defer thaw()
@@ -111,13 +138,22 @@ func TestFrozenMember(t *testing.T) {
 			time.Sleep(rand.N(30 * time.Millisecond))
 			n := len(reads) % users
 			start := time.Now()
-			_, err := s.Read(bg(), fmt.Sprintf("u%d", n))
-			reads = append(reads, time.Since(start))
-			require.NoError(t, err, "a read with a follower frozen")
+			_, rerr := s.Read(bg(), fmt.Sprintf("u%d", n))
+			took := time.Since(start)
 			start = time.Now()
-			ok, err := c.Verify(fmt.Sprintf("u%d", n), tokens[n])
+			ok, verr := c.Verify(fmt.Sprintf("u%d", n), tokens[n])
+			if (rerr != nil || verr != nil) && electing(t, client, members, term) {
+				// On a machine busy enough for the two members left to
+				// miss each other's heartbeats, they elect a leader
+				// again, and reads wait for it: that is no read held by
+				// the frozen member.
+				t.Logf("an election while the follower was frozen; read: %v, verify: %v", rerr, verr)
+				return
+			}
+			reads = append(reads, took)
 			verifies = append(verifies, time.Since(start))
-			require.NoError(t, err, "a verification with a follower frozen")
+			require.NoError(t, rerr, "a read with a follower frozen")
+			require.NoError(t, verr, "a verification with a follower frozen")
 			require.True(t, ok)
 		}
 		t.Logf("follower frozen: reads %s; verifications %s", summary(reads), summary(verifies))
