@@ -102,9 +102,9 @@ func electing(t *testing.T, client *clientv3.Client, members []*member, term uin
 // its connections open, so that a third of the reads go to it: each
 // attempt is bounded and sent again to the next member, so that no read
 // waits long, and none fails unless the two members left hold an
-// election (a machine too busy for their heartbeats). A frozen leader costs an election; the
-// test measures how long reads, writes and the feed take to work again,
-// and checks only that they do. Not parallel: it measures.
+// election (a machine too busy for their heartbeats). A frozen leader
+// costs an election; the test measures how long reads, writes and the
+// feed take to work again, and checks only that they do. Not parallel: it measures.
 func TestFrozenMember(t *testing.T) {
 	members := newCluster(t, 3)
 	client := clusterClient(t, members)

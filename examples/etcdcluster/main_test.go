@@ -40,6 +40,7 @@ func TestClusterPropagatesReset(t *testing.T) {
 
 	token := c[0].Register("alice", "alice@example.org")
 	for i, s := range c {
+		s.WaitHello("alice", token, http.StatusOK) // the others learn of alice through etcd's watch
 		code, body := s.Hello("alice", token)
 		assert.Equal(t, http.StatusOK, code, "server %d", i+1)
 		assert.Equal(t, "Hello, alice!\n", body, "server %d", i+1)

@@ -79,8 +79,10 @@ func TestEtcdServersShareUsers(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "ready\n", body)
 
-	// Registered through one, served by both.
+	// Registered through one, served by both: two learns of alice
+	// through etcd's watch, in milliseconds.
 	token := c1.Register("alice", "alice@example.org")
+	c2.WaitHello("alice", token, http.StatusOK)
 	code, body = c2.Hello("alice", token)
 	assert.Equal(t, http.StatusOK, code)
 	assert.Equal(t, "Hello, alice!\n", body)
