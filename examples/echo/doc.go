@@ -8,8 +8,8 @@
 //
 // It takes the same flags as examples/server (-addr, default
 // 127.0.0.1:8080; -dir; -watch; -metrics; the bounds on connections and
-// the service's limits), serves the same /healthz, /readyz and, with
-// -metrics, /metrics, logs the same lines, authentication decisions
+// the service's limits), serves the same /healthz, /forward-auth (for a
+// reverse proxy in front), /readyz and, with -metrics, /metrics, logs the same lines, authentication decisions
 // included, shuts down the same way on SIGINT or SIGTERM, and answers the
 // same curl session:
 //

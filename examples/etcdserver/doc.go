@@ -25,7 +25,8 @@
 //
 // Routes are examples/server's: /creds/register, /creds/verify,
 // /creds/deregister and /creds/reset (POST), the public / and /healthz,
-// the protected /hello, and /readyz, which answers 503 while etcd cannot
+// the protected /hello, /forward-auth for a reverse proxy in front, and
+// /readyz, which answers 503 while etcd cannot
 // be read or the change feed has been down for a poll interval.
 //
 // If etcd does not answer at start, the server logs a warning and serves

@@ -105,6 +105,12 @@ func TestEtcdServersShareUsers(t *testing.T) {
 	}
 }
 
+func TestEtcdServerForwardAuth(t *testing.T) {
+	t.Parallel()
+	_, c := start(t, etcdEndpoint, newPrefix())
+	exampletest.CheckForwardAuth(t, c, "alice", "alice@example.org")
+}
+
 // While etcd cannot be reached the server starts and serves its public
 // routes, fails closed on the protected one, and recovers by itself once
 // etcd is there.

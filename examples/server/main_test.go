@@ -66,6 +66,12 @@ func TestServerProtectsHello(t *testing.T) {
 	assert.NotContains(t, p.Output(), newToken)
 }
 
+func TestServerForwardAuth(t *testing.T) {
+	t.Parallel()
+	_, c, _ := start(t)
+	exampletest.CheckForwardAuth(t, c, "alice", "alice@example.org")
+}
+
 func TestServerService(t *testing.T) {
 	t.Parallel()
 	_, c, _ := start(t)
