@@ -12,9 +12,10 @@ import (
 )
 
 // newApp returns the Echo app: the fixie-creds service under /creds/, a
-// public index at /, a public health check at /healthz and /hello, which
-// only verified users reach, and whose decisions go to the log (and, with
-// -metrics-addr, to /metrics) as those of examples/server do.
+// public index at /, a public health check at /healthz, /hello, which
+// only verified users reach, and /forward-auth, the same check for a
+// reverse proxy; their decisions go to the log (and, with -metrics-addr,
+// to /metrics) as those of examples/server do.
 func newApp(env servemain.Env) *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
@@ -30,6 +31,7 @@ func newApp(env servemain.Env) *echo.Echo {
 	// Echo v4 applies a route's middleware anew on every request; wrapped
 	// once here, the handler spares that.
 	e.GET("/hello", auth(hello))
+	e.Any("/forward-auth", echo.WrapHandler(env.ForwardAuth()))
 	return e
 }
 

@@ -66,6 +66,13 @@ func TestEchoProtectsHello(t *testing.T) {
 	assert.NotContains(t, p.Output(), newToken)
 }
 
+func TestEchoForwardAuth(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "creds")
+	_, base := exampletest.StartServer(t, exampletest.Bin(t, "echo"), nil, "-addr", "127.0.0.1:0", "-dir", dir)
+	exampletest.CheckForwardAuth(t, exampletest.NewClient(t, base), "alice", "alice@example.org")
+}
+
 func TestEchoStartFailures(t *testing.T) {
 	t.Parallel()
 	tests := []struct {

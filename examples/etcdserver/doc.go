@@ -26,9 +26,9 @@
 //
 // Routes are examples/server's: /creds/register, /creds/verify,
 // /creds/deregister and /creds/reset (POST), the public / and /healthz,
-// the protected /hello, and /readyz, which answers 503 "not ready" while
-// etcd cannot be read or the change feed has been down for a poll
-// interval, and logs why.
+// the protected /hello, /forward-auth for a reverse proxy in front, and
+// /readyz, which answers 503 "not ready" while etcd cannot be read or the
+// change feed has been down for a poll interval, and logs why.
 //
 // The server listens at once, whether etcd answers or not, and logs a
 // warning if etcd has not answered within 5 seconds. While etcd cannot be

@@ -115,6 +115,12 @@ func TestEtcdServersShareUsers(t *testing.T) {
 	}
 }
 
+func TestEtcdServerForwardAuth(t *testing.T) {
+	t.Parallel()
+	_, c := start(t, etcdEndpoint, newPrefix())
+	exampletest.CheckForwardAuth(t, c, "alice", "alice@example.org")
+}
+
 // While etcd cannot be reached the server listens at once and serves its
 // public routes, fails closed on the protected one and on /readyz, at
 // once once it knows etcd is out of reach, and recovers by itself

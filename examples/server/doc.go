@@ -23,6 +23,10 @@
 //	                        change feed has been down for a poll interval
 //	                        (cache.Cache.Ready); the reason goes to the log
 //	GET  /hello             protected: greets the verified user
+//	*    /forward-auth      for a reverse proxy in front (nginx auth_request,
+//	                        Caddy forward_auth): 200 with X-Fixie-User set to
+//	                        the verified user, or /hello's 401 or 500; see
+//	                        middleware/README.md
 //	POST /creds/register    {"user","email"} → {"status":true,"token":…}
 //	POST /creds/verify      {"user","token"}
 //	POST /creds/deregister  {"user","token"}

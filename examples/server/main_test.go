@@ -14,7 +14,13 @@ import (
 	"github.com/fixiecreds/fixiecreds/examples/internal/exampletest"
 )
 
-func TestMain(m *testing.M) { os.Exit(exampletest.Main(m, "server")) }
+func TestMain(m *testing.M) {
+	if os.Getenv(bareAuthEnv) == "1" {
+		serveBareAuth()
+		return
+	}
+	os.Exit(exampletest.Main(m, "server"))
+}
 
 // start runs the server on a free port and a new credentials directory.
 func start(t *testing.T, args ...string) (*exampletest.Proc, *exampletest.Client, string) {
@@ -64,6 +70,12 @@ func TestServerProtectsHello(t *testing.T) {
 	assert.Equal(t, 0, p.Stop(t, syscall.SIGTERM))
 	assert.NotContains(t, p.Output(), token)
 	assert.NotContains(t, p.Output(), newToken)
+}
+
+func TestServerForwardAuth(t *testing.T) {
+	t.Parallel()
+	_, c, _ := start(t)
+	exampletest.CheckForwardAuth(t, c, "alice", "alice@example.org")
 }
 
 func TestServerService(t *testing.T) {

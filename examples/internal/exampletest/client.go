@@ -45,6 +45,19 @@ func (c *Client) Get(path string, header map[string]string) (int, http.Header, s
 	return c.do(req)
 }
 
+// Send sends a request with method for path, without a body, with header
+// keys spelled as given (not canonicalized; a key given twice is sent
+// twice), and returns the status code, the response headers and the body.
+func (c *Client) Send(method, path string, header [][2]string) (int, http.Header, string) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, nil)
+	require.NoError(c.t, err)
+	for _, kv := range header {
+		req.Header[kv[0]] = append(req.Header[kv[0]], kv[1])
+	}
+	return c.do(req)
+}
+
 // Post sends POST path with the JSON encoding of fields as its body and
 // returns the status code and the decoded JSON answer.
 func (c *Client) Post(path string, fields map[string]string) (int, map[string]any) {

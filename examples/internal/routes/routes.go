@@ -14,9 +14,10 @@ import (
 )
 
 // Handler returns the server's handler: the fixie-creds service under
-// /creds/, a public index at /, a public health check at /healthz and the
-// protected /hello, whose decisions go to the bounded log (and, with
-// -metrics-addr, to /metrics).
+// /creds/, a public index at /, a public health check at /healthz, the
+// protected /hello and /forward-auth, the same check for a reverse proxy
+// in front of the server; their decisions go to the bounded log (and,
+// with -metrics-addr, to /metrics).
 func Handler(env servemain.Env) http.Handler {
 	auth := middleware.AuthWithConfig(env.Creds, middleware.Config{
 		OnOutcome: env.OnOutcome(),
@@ -27,6 +28,7 @@ func Handler(env servemain.Env) http.Handler {
 	mux.HandleFunc("GET /{$}", index)
 	mux.HandleFunc("GET /healthz", healthz)
 	mux.Handle("GET /hello", auth(http.HandlerFunc(hello)))
+	mux.Handle("/forward-auth", env.ForwardAuth())
 	return mux
 }
 

@@ -31,6 +31,14 @@ func (env Env) OnOutcome() func(*http.Request, middleware.Outcome) {
 	return Both(env.AuthLog.Outcome, env.Observe)
 }
 
+// ForwardAuth returns the handler that the example servers serve at
+// /forward-auth, for a reverse proxy in front of them (nginx
+// auth_request, Caddy forward_auth): the credentials and answers of
+// their protected routes, its decisions logged and counted as theirs.
+func (env Env) ForwardAuth() http.Handler {
+	return middleware.ForwardAuth(env.Creds, middleware.Config{OnOutcome: env.OnOutcome()})
+}
+
 // Both returns an OnOutcome hook that calls each of hooks that is not
 // nil, in order; nil if none is.
 func Both(hooks ...func(*http.Request, middleware.Outcome)) func(*http.Request, middleware.Outcome) {
