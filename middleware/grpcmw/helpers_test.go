@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"math/big"
 	"net"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -180,9 +181,9 @@ func watch(ctx context.Context, c healthpb.HealthClient, opts ...grpc.CallOption
 
 // newCache returns a cache on a fresh directory, closed when the test
 // ends, where alice is registered, and her token.
-func newCache(t *testing.T) (*cache.Cache, string) {
+func newCache(t testing.TB) (*cache.Cache, string) {
 	t.Helper()
-	c, err := cache.New(t.TempDir())
+	c, err := cache.New(filepath.Join(t.TempDir(), "creds"))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, c.Close()) })
 	token, err := c.Register("alice", "alice@example.org")
