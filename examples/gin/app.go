@@ -12,10 +12,10 @@ import (
 )
 
 // newApp returns the gin app: the fixie-creds service under /creds/, a
-// public index at /, a public health check at /healthz and a group of
-// routes, /hello, that only verified users reach, and whose decisions go
-// to the log (and, with -metrics, to /metrics) as those of
-// examples/server do.
+// public index at /, a public health check at /healthz, /forward-auth for
+// a reverse proxy in front, and a group of routes, /hello, that only
+// verified users reach; their decisions go to the log (and, with
+// -metrics-addr, to /metrics) as those of examples/server do.
 func newApp(env servemain.Env) *gin.Engine {
 	chk, err := middleware.NewChecker(env.Creds, middleware.Config{})
 	if err != nil {
@@ -25,6 +25,7 @@ func newApp(env servemain.Env) *gin.Engine {
 	r.Any("/creds/*path", gin.WrapH(http.StripPrefix("/creds", env.Service)))
 	r.GET("/", index)
 	r.GET("/healthz", healthz)
+	r.Any("/forward-auth", gin.WrapH(env.ForwardAuth()))
 	private := r.Group("/", auth(chk, env.OnOutcome()))
 	private.GET("/hello", hello)
 	return r

@@ -16,5 +16,5 @@ func main() {
 	// shared with examples/server: see examples/internal/servemain. A
 	// *gin.Engine is an http.Handler, so a plain http.Server runs it. What
 	// is particular to this server is in app.go.
-	servemain.Main("gin", func(env servemain.Env) http.Handler { return newApp(env) })
+	servemain.Main("gin", "127.0.0.1:8083", func(env servemain.Env) http.Handler { return newApp(env) })
 }

@@ -24,6 +24,13 @@ func TestMain(m *testing.M) {
 	os.Exit(exampletest.Main(m, "gin"))
 }
 
+func TestGinForwardAuth(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "creds")
+	_, base := exampletest.StartServer(t, exampletest.Bin(t, "gin"), nil, "-addr", "127.0.0.1:0", "-dir", dir)
+	exampletest.CheckForwardAuth(t, exampletest.NewClient(t, base), "alice", "alice@example.org")
+}
+
 func TestGinProtectsHello(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "creds")
@@ -78,11 +85,12 @@ func TestGinProtectsHello(t *testing.T) {
 }
 
 // TestGinOperations: the gin server has the same /readyz and, with
-// -metrics, counts its middleware's decisions at /metrics.
+// -metrics-addr, counts its middleware's decisions at /metrics there.
 func TestGinOperations(t *testing.T) {
 	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "creds")
-	_, base := exampletest.StartServer(t, exampletest.Bin(t, "gin"), nil, "-addr", "127.0.0.1:0", "-dir", dir, "-metrics")
+	p, base := exampletest.StartServer(t, exampletest.Bin(t, "gin"), nil, "-addr", "127.0.0.1:0", "-dir", dir, "-metrics-addr", "127.0.0.1:0")
+	metricsAddr := p.WaitLog(t, regexp.MustCompile(`msg="serving metrics" addr=(\S+)`))[1]
 	c := exampletest.NewClient(t, base)
 	code, _, body := c.Get("/readyz", nil)
 	assert.Equal(t, http.StatusOK, code)
@@ -90,7 +98,9 @@ func TestGinOperations(t *testing.T) {
 	token := c.Register("alice", "alice@example.org")
 	code, _ = c.Hello("alice", token)
 	require.Equal(t, http.StatusOK, code)
-	code, _, body = c.Get("/metrics", nil)
+	code, _, _ = c.Get("/metrics", nil)
+	assert.Equal(t, http.StatusNotFound, code, "no /metrics on the public listener")
+	code, _, body = exampletest.NewClient(t, "http://"+metricsAddr).Get("/metrics", nil)
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `fixiecreds_auth_requests_total{reason="",result="accepted"} 1`)
 }

@@ -127,15 +127,20 @@ func buildProgram(t *testing.T, src string, n int) string {
 	return bin
 }
 
-// The docs' Go is gofmt'ed, and the fragments (such as a configured
-// middleware) at least parse as statements.
+// The docs' Go is gofmt'ed, and the fragments at least parse: as
+// declarations (a function of a program), or as statements (a configured
+// middleware).
 func TestGoBlocksFormattedAndParse(t *testing.T) {
 	t.Parallel()
 	blocks := goBlocks(t)
 	require.NotEmpty(t, blocks)
 	for _, b := range blocks {
 		src := b.text
-		if !strings.HasPrefix(src, "package main\n") {
+		switch {
+		case strings.HasPrefix(src, "package main\n"):
+		case declares(src):
+			src = "package p\n\n" + src
+		default:
 			src = "package p\n\nfunc _() {\n" + src + "}\n"
 		}
 		formatted, err := format.Source([]byte(src))
@@ -143,4 +148,34 @@ func TestGoBlocksFormattedAndParse(t *testing.T) {
 			assert.Equalf(t, string(formatted), src, "%s is not gofmt'ed", b)
 		}
 	}
+}
+
+// declares reports whether src, past its leading comments, is a
+// declaration of a function.
+func declares(src string) bool {
+	for _, line := range strings.Split(src, "\n") {
+		if !strings.HasPrefix(line, "//") {
+			return strings.HasPrefix(line, "func ")
+		}
+	}
+	return false
+}
+
+// The gin adapter that middleware/README.md shows is the one
+// examples/gin runs.
+func TestGinAdapterAsRun(t *testing.T) {
+	t.Parallel()
+	app := doc(t, "examples/gin/app.go")
+	start := strings.Index(app, "// auth is gin middleware")
+	require.GreaterOrEqual(t, start, 0, "examples/gin/app.go has no auth")
+	end := strings.Index(app[start:], "\n}\n")
+	require.GreaterOrEqual(t, end, 0)
+	var shown []string
+	for _, b := range goBlocks(t) {
+		if b.doc == "middleware/README.md" && strings.Contains(b.text, "func auth(") {
+			shown = append(shown, b.text)
+		}
+	}
+	require.Len(t, shown, 1, "middleware/README.md shows the gin adapter once")
+	assert.Equal(t, app[start:start+end+3], shown[0])
 }
