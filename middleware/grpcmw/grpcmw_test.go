@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -222,6 +223,31 @@ func TestResetEndsOldToken(t *testing.T) {
 		assert.Equal(t, codes.Unauthenticated, status.Code(err), "%s with the old token: %v", call.name, err)
 		assert.ErrorIs(t, s.outcomes.last(t).o.Err, cache.ErrInvalidToken)
 		assert.NoError(t, call.call(callCtx(t, nil), hc, grpc.PerRPCCredentials(grpcmw.InsecureCredentials("alice", newToken))), call.name)
+	}
+}
+
+// TestExpiredTokenRefused: a token that ends is refused as any wrong one
+// is, once it has ended, and the outcome says why.
+func TestExpiredTokenRefused(t *testing.T) {
+	t.Parallel()
+	c, _ := newCache(t)
+	token, err := c.Register("ci", "ci@example.org", cache.ExpiresAfter(time.Second))
+	require.NoError(t, err)
+	s := serve(t, c, nil)
+	creds := grpc.PerRPCCredentials(grpcmw.InsecureCredentials("ci", token))
+	hc := client(t, s.addr)
+	for _, call := range calls {
+		var err error
+		deadline := time.Now().Add(10 * time.Second)
+		for err = call.call(callCtx(t, nil), hc, creds); err == nil && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+			err = call.call(callCtx(t, nil), hc, creds)
+		}
+		assert.Equal(t, codes.Unauthenticated, status.Code(err), "%s: %v", call.name, err)
+		assert.Equal(t, "middleware: invalid credentials", status.Convert(err).Message(), call.name)
+		o := s.outcomes.last(t).o
+		assert.Equal(t, middleware.Rejected, o.Result, call.name)
+		assert.ErrorIs(t, o.Err, cache.ErrTokenExpired, call.name)
 	}
 }
 
