@@ -2,10 +2,10 @@ package main
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/fixiecreds/fixiecreds/examples/internal/routes"
 	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
 	"github.com/fixiecreds/fixiecreds/middleware"
 	"github.com/fixiecreds/fixiecreds/middleware/echomw"
@@ -48,19 +48,5 @@ func healthz(c echo.Context) error {
 
 // index tells a visitor how to use the server.
 func index(c echo.Context) error {
-	return c.String(http.StatusOK, strings.ReplaceAll(indexText, "HOST", c.Request().Host))
+	return c.String(http.StatusOK, routes.Index("Echo", c.Request().Host))
 }
-
-const indexText = `fixiecreds example server (Echo)
-
-Register, and keep the token it answers (it is shown only once):
-  curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/register
-
-Call the protected route with it:
-  curl -H 'X-Fixie-User: alice' -H 'X-Fixie-Token: TOKEN' http://HOST/hello
-
-Lost the token? Get a new one with the email you registered:
-  curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/reset
-
-Also POST /creds/verify and /creds/deregister, with {"user":…,"token":…}.
-`

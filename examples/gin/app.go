@@ -3,10 +3,10 @@ package main
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/fixiecreds/fixiecreds/examples/internal/routes"
 	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
@@ -70,19 +70,5 @@ func healthz(c *gin.Context) {
 
 // index tells a visitor how to use the server.
 func index(c *gin.Context) {
-	c.String(http.StatusOK, "%s", strings.ReplaceAll(indexText, "HOST", c.Request.Host))
+	c.String(http.StatusOK, "%s", routes.Index("gin", c.Request.Host))
 }
-
-const indexText = `fixiecreds example server (gin)
-
-Register, and keep the token it answers (it is shown only once):
-  curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/register
-
-Call the protected route with it:
-  curl -H 'X-Fixie-User: alice' -H 'X-Fixie-Token: TOKEN' http://HOST/hello
-
-Lost the token? Get a new one with the email you registered:
-  curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/reset
-
-Also POST /creds/verify and /creds/deregister, with {"user":…,"token":…}.
-`

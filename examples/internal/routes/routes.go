@@ -45,10 +45,21 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 
 // index tells a visitor how to use the server.
 func index(w http.ResponseWriter, r *http.Request) {
-	_, _ = io.WriteString(w, strings.ReplaceAll(indexText, "HOST", r.Host))
+	_, _ = io.WriteString(w, Index("", r.Host))
 }
 
-const indexText = `fixiecreds example server
+// Index returns the text of an example server's public index, for a
+// request to host; framework, if not empty, names what the server is
+// written with.
+func Index(framework, host string) string {
+	title := "fixiecreds example server"
+	if framework != "" {
+		title += " (" + framework + ")"
+	}
+	return title + strings.ReplaceAll(indexText, "HOST", host)
+}
+
+const indexText = `
 
 Register, and keep the token it answers (it is shown only once):
   curl -d '{"user":"alice","email":"alice@example.org"}' http://HOST/creds/register
