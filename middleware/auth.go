@@ -6,28 +6,19 @@ import (
 	"net/http"
 )
 
-// Auth returns middleware that lets a request through to the next handler
-// only with a valid user and token in the X-Fixie-User and X-Fixie-Token
-// headers; it is [AuthWithConfig] with a zero [Config].
-//
-// On success the next handler runs with the user in the request context
-// (see [UserFromContext]). Missing, empty, unknown, wrong, malformed or
-// unusable credentials, and repeated or look-alike credential headers (see
-// [Checker]), get a 401 with a WWW-Authenticate: Fixie challenge and one
-// and the same JSON body; a verification that could not complete gets a
-// 500 and the request never passes. The token header never reaches the
-// next handler. The middleware has the shape chi, gorilla/mux and alice
-// take, and wraps single handlers on an [http.ServeMux] route by route.
-//
-// Auth panics if v is nil or a nil pointer; [Config.ToMiddleware] reports
-// that as an error instead.
+// Auth returns middleware that runs the next handler, with the user in the
+// request context ([UserFromContext]), only for a valid user and token in
+// the X-Fixie-User and X-Fixie-Token headers; it is [AuthWithConfig] with a
+// zero [Config]. Every refusal (see [Checker.Check]) gets a 401 with a
+// WWW-Authenticate: Fixie challenge and the same JSON body; a verification
+// that could not complete gets a 500. The token header never reaches the
+// next handler. Auth panics if v is nil or a nil pointer.
 func Auth(v Verifier) func(http.Handler) http.Handler {
 	return AuthWithConfig(v, Config{})
 }
 
-// AuthWithConfig is [Auth] configured by cfg. It panics, when called and not
-// on a request, if v is nil or a nil pointer or cfg is invalid;
-// [Config.ToMiddleware] reports the same problems as an error.
+// AuthWithConfig is [Auth] configured by cfg. It panics at once, not on a
+// request, if v is nil or a nil pointer or cfg is invalid.
 func AuthWithConfig(v Verifier, cfg Config) func(http.Handler) http.Handler {
 	mw, err := cfg.ToMiddleware(v)
 	if err != nil {
@@ -37,7 +28,7 @@ func AuthWithConfig(v Verifier, cfg Config) func(http.Handler) http.Handler {
 }
 
 // ToMiddleware returns the middleware of [AuthWithConfig], or the error of
-// [NewChecker] for v and cfg.
+// [NewChecker] for v and cfg instead of a panic.
 func (cfg Config) ToMiddleware(v Verifier) (func(http.Handler) http.Handler, error) {
 	chk, err := NewChecker(v, cfg)
 	if err != nil {
@@ -66,9 +57,8 @@ func (cfg Config) ToMiddleware(v Verifier) (func(http.Handler) http.Handler, err
 	}, nil
 }
 
-// defaultErrorHandler answers a refusal when Config has no ErrorHandler:
-// 401 and [UnauthorizedMessage], or 500 and [FailedMessage] for an error
-// wrapping ErrVerifyFailed, as {"message":…}.
+// defaultErrorHandler answers {"message":…}: 401 and UnauthorizedMessage,
+// or 500 and FailedMessage for an error wrapping ErrVerifyFailed.
 func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	status, msg := http.StatusUnauthorized, UnauthorizedMessage
 	if errors.Is(err, ErrVerifyFailed) {
@@ -76,12 +66,11 @@ func defaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	}
 	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
-	// Three writes rather than a concatenation, which would allocate.
+	// Three writes: a concatenation would allocate.
 	_, _ = io.WriteString(w, `{"message":"`)
 	_, _ = io.WriteString(w, msg)
 	_, _ = io.WriteString(w, `"}`)
 }
 
-// jsonContentType is the Content-Type of the default answers, shared so
-// that setting it allocates nothing.
+// jsonContentType is shared, so that setting it allocates nothing.
 var jsonContentType = []string{"application/json"}

@@ -12,20 +12,14 @@ import (
 	"github.com/fixiecreds/fixiecreds/cache"
 )
 
-// Checker is the one decision behind every door (the net/http middleware,
-// echomw, and others made on it): it reads a request's credentials from its
-// header, refuses look-alike and repeated credential headers, removes the
-// token, asks the [Verifier] with the request's context, and says what came
-// of it in an [Outcome]. A door adds only its framework's glue: its skipper,
-// its outcome hook, and its way of answering.
-//
-// A Checker reads a header as a map[string][]string, so that an
-// [http.Header] and gRPC's metadata.MD are read alike: a key names a
-// credential header whatever its case (X-Fixie-User, x-fixie-user). A key
-// that names one only when '_' is read as '-' (X_Fixie_User, x_fixie-token)
-// is a look-alike: CGI, WSGI and PHP read it as the credential header
-// itself (HTTP_X_FIXIE_USER), so a request that has one is refused, and a
-// skipped request loses it.
+// Checker is the decision behind every door (the net/http middleware,
+// [ForwardAuth], echomw, grpcmw): it reads the credentials from a header
+// map, refuses repeated and look-alike credential headers, removes the
+// token, asks the [Verifier] with the request's context and reports an
+// [Outcome]. Keys match whatever their case, so that an [http.Header] and
+// gRPC's metadata.MD read alike. A look-alike is a key that names a
+// credential header only when '_' is read as '-' (X_Fixie_User), as CGI,
+// WSGI and PHP read it.
 //
 // A Checker is immutable and safe for concurrent use; make one with
 // [NewChecker].
@@ -41,15 +35,12 @@ type Checker struct {
 // authorization is the header of the Basic fallback.
 var authorization = fieldName{key: "Authorization", lower: "authorization"}
 
-// NewChecker returns a Checker that asks v and reads credentials as cfg
-// says: its UserHeader, TokenHeader, Realm and BasicAuth fields, the empty
-// ones taking their defaults; the other fields are the net/http
-// middleware's and are ignored. It reports an error if v is nil (a nil
-// interface, or a nil pointer or function in one, such as a *cache.Cache
-// that was never opened), if a header name is not a valid HTTP field name,
-// if the user and token headers are the same (when '_' is read as '-'), if
-// BasicAuth is on and either header is Authorization, or if the realm holds
-// a quote, a backslash or a character other than printable ASCII.
+// NewChecker returns a Checker that asks v and reads credentials as cfg's
+// UserHeader, TokenHeader, Realm and BasicAuth say; other fields are
+// ignored. It returns an error if v is nil or holds a nil pointer or func
+// (a *cache.Cache never opened), a header name is not a valid HTTP field
+// name, the two headers are the same (reading '_' as '-'), BasicAuth is on
+// and either header is Authorization, or the realm is invalid.
 func NewChecker(v Verifier, cfg Config) (*Checker, error) {
 	if v == nil {
 		return nil, errors.New("middleware: nil verifier")
@@ -104,33 +95,22 @@ func toLower(s string) string {
 	return string(b)
 }
 
-// Timed returns a Checker that checks as c does and also measures how long
-// each check takes, in [Outcome.Elapsed]. A door with an outcome hook uses
-// one; the others spare the two clock reads.
+// Timed returns a copy of c that also measures each check, in
+// [Outcome.Elapsed].
 func (c *Checker) Timed() *Checker {
 	t := *c
 	t.timed = true
 	return &t
 }
 
-// Check reads the credentials in h, removes the token and any look-alike
-// header from h (and, with BasicAuth, a Basic Authorization header), and
-// verifies the credentials with ctx, the request's context. h is an
-// [http.Header], a gRPC metadata.MD or any map of header names to values;
-// it may be nil. The Outcome's Result is Accepted, Missing, Rejected or
-// Failed; its Err says why, as [Outcome] tells:
-//   - Missing: the user or token is absent or empty;
-//   - Rejected: a look-alike header came, a credential header came more
-//     than once (over every key that names it), a Basic header cannot be
-//     read, or the verifier refused the credentials ([Verifier]'s
-//     CheckToken then tells a malformed token from a wrong one);
-//   - Failed: verification could not complete (a verifier that claims
-//     success together with an error is not believed).
-//
-// Check does not allocate beyond what the verifier does, except to decode a
-// Basic header and for a verification that could not complete. A door
-// accepts the request only for Accepted, and then hands the user on (see
-// [ContextWithUser]).
+// Check verifies the credentials in h with ctx, the request's context, and
+// removes from h the token, any look-alike header and, with BasicAuth, a
+// Basic Authorization header. h may be nil. The Result is Accepted; Missing
+// (user or token absent or empty); Rejected (a look-alike header, more than
+// one value of a credential header over all its keys, an unreadable Basic
+// header, or the verifier refused); or Failed (verification could not
+// complete, or the verifier returned true with an error). Outcome.Err says
+// why. Check allocates only in the verifier, to decode Basic, or on Failed.
 func (c *Checker) Check(ctx context.Context, h map[string][]string) Outcome {
 	if !c.timed {
 		return c.check(ctx, h)
@@ -141,18 +121,14 @@ func (c *Checker) Check(ctx context.Context, h map[string][]string) Outcome {
 	return o
 }
 
-// Strip removes from h what [Checker.Check] removes, without verifying
-// anything: for a request that a door lets through unchecked. The user
-// header itself stays.
+// Strip removes from h what [Checker.Check] removes, verifying nothing, for
+// a request let through unchecked. The user header stays.
 func (c *Checker) Strip(h map[string][]string) { c.scan(h) }
 
-// CheckRequest is the decision of an HTTP door, on r's header and with r's
-// context. If skip is true it only strips r's header ([Checker.Strip]) and
-// lets the request go on unchecked, with Result [Skipped]; otherwise it is
-// [Checker.Check]. It returns the Outcome and the request for the next
-// handler: for Accepted a shallow copy of r whose context carries the user
-// (made in one allocation), for Skipped r itself, and nil for a refusal,
-// which the door answers with [Checker.Refuse].
+// CheckRequest is [Checker.Check] on r's header and context, or with skip
+// [Checker.Strip] and Result [Skipped]. It returns the request for the next
+// handler: for Accepted a shallow copy of r whose context carries the user,
+// for Skipped r, and for a refusal nil, to be answered with [Checker.Refuse].
 func (c *Checker) CheckRequest(r *http.Request, skip bool) (Outcome, *http.Request) {
 	if skip {
 		var start time.Time
@@ -173,14 +149,11 @@ func (c *Checker) CheckRequest(r *http.Request, skip bool) (Outcome, *http.Reque
 	return o, withUser(r, o.User)
 }
 
-// Refuse prepares an HTTP door's answer to the refused outcome o. For a 401
-// (Missing or Rejected) it sets the WWW-Authenticate challenge on h, the
-// answer's header: the Fixie challenge of the realm, and a Basic one with
-// BasicAuth. It returns the error for the door's error handler:
-// [ErrMissingCredentials] or [ErrInvalidCredentials] itself, whatever the
-// reason, so that the answer does not tell whether the user exists, or, for
-// Failed, o.Err, which wraps [ErrVerifyFailed]. For an outcome that is not
-// a refusal it sets nothing and returns nil. It does not allocate.
+// Refuse prepares the HTTP answer to o. For Missing or Rejected it sets the
+// WWW-Authenticate challenge (Fixie, and Basic with BasicAuth) on h, the
+// answer's header, and returns [ErrMissingCredentials] or
+// [ErrInvalidCredentials] whatever the reason; for Failed it returns o.Err,
+// which wraps [ErrVerifyFailed]; otherwise nil. It does not allocate.
 func (c *Checker) Refuse(h http.Header, o Outcome) error {
 	err := o.refusal()
 	if err != nil && o.Result != Failed {
@@ -223,8 +196,7 @@ func (c *Checker) check(ctx context.Context, h map[string][]string) Outcome {
 	ok, err := c.v.VerifyContext(ctx, user, token)
 	o.Result, o.Err = classify(ok, err)
 	if o.Result == Rejected {
-		// Checked on every refusal by the verifier, so that a registered
-		// user with a bad token costs what an unknown name does.
+		// On every refusal, so that a known user costs what an unknown one does.
 		malformed := c.v.CheckToken(token) != nil
 		if malformed && (err == nil || errors.Is(err, cache.ErrInvalidToken)) {
 			o.Err = cache.ErrMalformedToken
@@ -250,9 +222,8 @@ func classify(ok bool, err error) (Result, error) {
 	return Failed, fmt.Errorf("%w: %w", ErrVerifyFailed, err)
 }
 
-// hint says, for missing credentials, whether Authorization values came
-// that the Checker did not read: with the Basic fallback on, ones that are
-// not Basic (a Basic one was read, and removed); with it off, any.
+// hint says whether unread Authorization values came: not Basic ones, or
+// any with the Basic fallback off.
 func (c *Checker) hint(nAuth int) authHint {
 	switch {
 	case nAuth == 0:

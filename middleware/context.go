@@ -6,13 +6,11 @@ import (
 	"net/http"
 )
 
-// userKey is the context key under which a userContext answers for itself.
+// userKey is the context key of a userContext.
 type userKey struct{}
 
-// userContext carries a verified user name. It answers Value(userKey{}) with
-// itself, so that storing and reading the name needs no interface boxing;
-// every other call goes to the parent, whose cancellation and deadline it
-// keeps.
+// userContext carries a user; answering Value(userKey{}) with itself, it
+// needs no interface boxing.
 type userContext struct {
 	context.Context
 	user string
@@ -26,8 +24,7 @@ func (c *userContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// String names the context for debugging, after its parent as the context
-// package's own contexts do. It leaves the user out.
+// String names the context after its parent, leaving the user out.
 func (c *userContext) String() string {
 	if s, ok := c.Context.(fmt.Stringer); ok {
 		return s.String() + ".WithUser"
@@ -35,9 +32,9 @@ func (c *userContext) String() string {
 	return "context.WithUser"
 }
 
-// UserFromContext returns the user that [Auth] (or another door over a
-// [Checker]) verified for the request whose context is ctx, and whether
-// there is one. It never panics; a nil ctx holds no user.
+// UserFromContext returns the user that [Auth] or another door verified for
+// the request of ctx, and whether there is one. It never panics, even for a
+// nil ctx.
 func UserFromContext(ctx context.Context) (string, bool) {
 	if ctx == nil {
 		return "", false
@@ -49,11 +46,9 @@ func UserFromContext(ctx context.Context) (string, bool) {
 	return c.user, true
 }
 
-// ContextWithUser returns a copy of parent that carries user, as [Auth] makes
-// for a verified request. It lets tests of handlers behind Auth, other
-// authentication schemes and doors that are not net/http (gRPC) hand a user
-// to code that reads [UserFromContext]. It panics if parent is nil, as
-// [context.WithValue] does.
+// ContextWithUser returns a copy of parent that carries user for
+// [UserFromContext], as [Auth] makes: for tests and other doors. It panics
+// if parent is nil.
 func ContextWithUser(parent context.Context, user string) context.Context {
 	if parent == nil {
 		panic("cannot create context from nil parent")
@@ -67,9 +62,8 @@ type requestWithUser struct {
 	ctx userContext
 }
 
-// withUser returns a shallow copy of r whose context carries user, as
-// r.WithContext(ContextWithUser(r.Context(), user)) would, in a single
-// allocation instead of two.
+// withUser is r.WithContext(ContextWithUser(r.Context(), user)) in one
+// allocation.
 func withUser(r *http.Request, user string) *http.Request {
 	p := &requestWithUser{}
 	p.ctx = userContext{Context: r.Context(), user: user}

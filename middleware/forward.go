@@ -2,28 +2,15 @@ package middleware
 
 import "net/http"
 
-// ForwardAuth returns the handler that a reverse proxy asks before it lets
-// a request through: nginx's auth_request, Caddy's forward_auth, Traefik's
-// ForwardAuth. The proxy passes it the client's request headers (any
-// method; a body is ignored) and it answers with the decision of a
-// [Checker] on them:
-//   - accepted: 200, an empty body, and the user header (X-Fixie-User, or
-//     cfg.UserHeader) set to the verified user, always, so that a proxy
-//     that copies it onto the request overwrites whatever the client sent;
-//   - missing or refused credentials, a repeated or look-alike credential
-//     header among them: 401 with the challenge and body of [Auth];
-//   - verification that could not complete: 500 with the body of [Auth];
-//     never 200.
-//
-// cfg's UserHeader, TokenHeader, Realm, BasicAuth and OnOutcome apply;
-// Skipper and ErrorHandler do not, since this answer is what the proxy
-// acts on. The proxy, not this handler, removes the token (and, with
-// BasicAuth, the Authorization header) from the request it forwards: see
-// the configurations in this package's README.
-//
-// ForwardAuth panics, when called and not on a request, if v is nil or a
-// nil pointer or cfg is invalid; [Config.ToForwardAuth] reports the same
-// problems as an error.
+// ForwardAuth returns the handler a reverse proxy asks before it forwards a
+// request (nginx auth_request, Caddy forward_auth, Traefik ForwardAuth). It
+// decides on the request's headers, any method, as a [Checker] does: 200,
+// an empty body and the user header set to the verified user (always, so
+// that a proxy copying it overwrites the client's); 401 with [Auth]'s
+// challenge and body for a refusal; 500 when verification could not
+// complete. cfg's Skipper and ErrorHandler do not apply. The proxy removes
+// the token (with BasicAuth, Authorization) itself: see README.md in this directory.
+// ForwardAuth panics at once if v is nil or a nil pointer or cfg is invalid.
 func ForwardAuth(v Verifier, cfg Config) http.Handler {
 	h, err := cfg.ToForwardAuth(v)
 	if err != nil {
@@ -33,7 +20,7 @@ func ForwardAuth(v Verifier, cfg Config) http.Handler {
 }
 
 // ToForwardAuth returns the handler of [ForwardAuth], or the error of
-// [NewChecker] for v and cfg.
+// [NewChecker] for v and cfg instead of a panic.
 func (cfg Config) ToForwardAuth(v Verifier) (http.Handler, error) {
 	chk, err := NewChecker(v, cfg)
 	if err != nil {

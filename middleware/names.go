@@ -1,7 +1,6 @@
 package middleware
 
-// validFieldName reports whether s is a non-empty HTTP field name: a token
-// of RFC 9110's tchar characters.
+// validFieldName reports whether s is an RFC 9110 token.
 func validFieldName(s string) bool {
 	if s == "" {
 		return false
@@ -19,8 +18,7 @@ func validFieldName(s string) bool {
 	return true
 }
 
-// validRealm reports whether s is non-empty printable ASCII without a quote
-// or backslash, so that it can be quoted as is.
+// validRealm reports whether s can be quoted as is.
 func validRealm(s string) bool {
 	if s == "" {
 		return false
@@ -33,8 +31,8 @@ func validRealm(s string) bool {
 	return true
 }
 
-// challenge returns the WWW-Authenticate values for realm, clipped so that an
-// append by a later writer copies rather than writes into the shared array.
+// challenge returns the WWW-Authenticate values, clipped so that a later
+// append copies rather than writes into the shared array.
 func challenge(realm string, basic bool) []string {
 	vs := []string{`Fixie realm="` + realm + `"`}
 	if basic {
@@ -43,18 +41,14 @@ func challenge(realm string, basic bool) []string {
 	return vs[:len(vs):len(vs)]
 }
 
-// fieldName is a credential header's name, prepared for matching the keys
-// of a header map whatever their case: http.Header's canonical keys, gRPC
-// metadata's lower-case ones, or any other.
+// fieldName is a credential header's name, to match keys in any case.
 type fieldName struct {
 	key   string // canonical form, for reasons
 	lower string // lower case
 }
 
-// match reports whether the key k names f, ignoring ASCII case (same), or
-// names it only when '_' and '-' are read as one (alike): as CGI, WSGI and
-// PHP read header names, which turns X_Fixie_User into the HTTP_X_FIXIE_USER
-// of X-Fixie-User.
+// match reports whether k names f, ignoring ASCII case (same), or only
+// when '_' and '-' are read as one, as CGI does (alike).
 func (f fieldName) match(k string) (same, alike bool) {
 	if len(k) != len(f.lower) {
 		return false, false
@@ -72,7 +66,7 @@ func (f fieldName) match(k string) (same, alike bool) {
 	return !alike, alike
 }
 
-// lower returns the lower case of an ASCII letter, and any other byte as is.
+// lower maps ASCII upper case to lower.
 func lower(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + ('a' - 'A')

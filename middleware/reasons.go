@@ -5,9 +5,8 @@ import (
 	"strings"
 )
 
-// Reasons for a missing credential, made once per Checker so that
-// reporting one allocates nothing. They name the headers the Checker
-// reads, so that a log tells a client's author what to send.
+// Reasons name the Checker's headers, and are made once so that reporting
+// one allocates nothing.
 
 // presence is what a request had of one credential.
 type presence uint8
@@ -18,8 +17,7 @@ const (
 	empty            // the header, with an empty value
 )
 
-// authHint is what a request's Authorization header says about the
-// credentials it lacks.
+// authHint is what an unread Authorization header says.
 type authHint uint8
 
 const (
@@ -28,8 +26,7 @@ const (
 	notBasicAuth          // an Authorization header of another scheme than Basic
 )
 
-// reasons holds a Checker's reasons for Missing and for its own Rejected
-// outcomes (those not from the verifier).
+// reasons holds a Checker's reasons for Missing and its own Rejected.
 type reasons struct {
 	missing      [3][3][3]error // [user][token][hint]; [present][present] unused
 	basicMissing [2][2]error    // [user empty][token empty] in Basic credentials
@@ -102,8 +99,8 @@ func missingText(u, t presence, h authHint, userKey, tokenKey string, basic bool
 	return b.String()
 }
 
-// presenceOf tells what a request had of a credential: its first value and
-// how many values it had.
+// presenceOf tells what a request had of a credential from its first value
+// and count.
 func presenceOf(value string, n int) presence {
 	switch {
 	case n == 0:

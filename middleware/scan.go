@@ -15,10 +15,8 @@ type found struct {
 	nAuth         int // Authorization values not taken as Basic credentials
 }
 
-// scan reads the credentials in h in one pass over its keys, whatever
-// their case, and removes from h the token, every look-alike header and,
-// with the Basic fallback on, every Authorization key holding a Basic
-// value. It does not allocate.
+// scan reads the credentials in h, removing what [Checker.Check] says, in
+// one pass without allocating.
 func (c *Checker) scan(h map[string][]string) found {
 	var f found
 	for k, vs := range h {
@@ -62,8 +60,7 @@ func (c *Checker) scan(h map[string][]string) found {
 // basicScheme is the prefix of a Basic Authorization value.
 const basicScheme = "Basic "
 
-// hasBasic reports whether one of the Authorization values vs uses the
-// Basic scheme (case-insensitive, as RFC 9110 makes scheme names).
+// hasBasic reports whether one of vs uses the Basic scheme.
 func hasBasic(vs []string) bool {
 	for _, v := range vs {
 		if isBasic(v) {
@@ -73,16 +70,13 @@ func hasBasic(vs []string) bool {
 	return false
 }
 
-// isBasic reports whether an Authorization value uses the Basic scheme.
+// isBasic reports whether v uses the Basic scheme, in any case.
 func isBasic(v string) bool {
 	return len(v) >= len(basicScheme) && strings.EqualFold(v[:len(basicScheme)], basicScheme)
 }
 
-// decodeBasic returns the user and token of the Basic credentials in vs,
-// the values of an Authorization key of which n came in all. ok reports
-// that there was exactly one value and that it decoded to user:token. The
-// split is at the last colon: tokens are hex and hold none, while a user
-// name may.
+// decodeBasic decodes vs, of n Authorization values, if n is 1. It splits
+// at the last colon: a user name may hold one, a hex token none.
 func decodeBasic(vs []string, n int) (user, token string, ok bool) {
 	if n != 1 || len(vs) != 1 {
 		return "", "", false

@@ -6,26 +6,19 @@ import (
 	"github.com/fixiecreds/fixiecreds/cache"
 )
 
-// Verifier checks a user's token. [*cache.Cache] is one, verifying on a
-// credentials directory; httpapi.Client, which asks a remote credentials
-// service, is another; [VerifierFunc] makes one of a function.
-// Implementations must be safe for concurrent use and must never put the
-// token into an error.
+// Verifier checks a user's token: a [*cache.Cache], an httpapi.Client, or
+// a [VerifierFunc]. Implementations must be safe for concurrent use and
+// never put the token into an error.
 type Verifier interface {
-	// VerifyContext reports whether token is user's, giving up when ctx
-	// ends; ctx is the request's. Its results follow
-	// [cache.Cache.VerifyContext]: (true, nil) for a valid pair; (false,
-	// nil) for a registered user with a wrong or malformed token; (false,
-	// err) with err matching [cache.ErrNotRegistered] or
-	// [cache.ErrInvalidUser] for an unknown or unusable name; and (false,
-	// err) with any other err when verification could not complete.
+	// VerifyContext reports whether token is user's, giving up when ctx, the
+	// request's, ends. As [cache.Cache.VerifyContext], it returns false and
+	// nil for a wrong or malformed token, an error matching
+	// [cache.ErrNotRegistered] or [cache.ErrInvalidUser] for an unknown or
+	// unusable name, and any other error if verification could not complete.
 	VerifyContext(ctx context.Context, user, token string) (bool, error)
 
-	// CheckToken returns [cache.ErrMalformedToken] for a token that no
-	// user could have (not hex, quoted, too long for the token size), and
-	// nil for any other. It is asked after every refusal, so that
-	// [Outcome.Err] tells a malformed token from a wrong one; it must not
-	// depend on which users exist.
+	// CheckToken returns [cache.ErrMalformedToken] for a token no user could
+	// have, else nil, whichever users exist. It is asked after every refusal.
 	CheckToken(token string) error
 }
 
@@ -37,8 +30,8 @@ func (f VerifierFunc) VerifyContext(ctx context.Context, user, token string) (bo
 	return f(ctx, user, token)
 }
 
-// CheckToken returns [cache.ErrMalformedToken] unless token has the form
-// of every token: 1 to 256 hex digits, either case. It does not allocate.
+// CheckToken returns [cache.ErrMalformedToken] unless token is 1 to 256
+// hex digits, either case.
 func (f VerifierFunc) CheckToken(token string) error {
 	if len(token) == 0 || len(token) > maxTokenLen {
 		return cache.ErrMalformedToken
