@@ -6,36 +6,24 @@ import (
 	"github.com/fixiecreds/fixiecreds/middleware"
 )
 
-// AuthConfig configures [AuthWithConfig]. Every field is optional: the
-// zero AuthConfig behaves as [Auth].
+// AuthConfig configures [AuthWithConfig]; its fields are those of
+// middleware.Config in Echo's shapes. The zero AuthConfig behaves as [Auth].
 type AuthConfig struct {
-	// Skipper defines a function to skip middleware; Echo's
-	// middleware.Skipper values fit it. Skipped requests lose their token
-	// too, as with middleware.Config's Skipper.
-	// Optional. Default nil: skips nothing, as Echo's DefaultSkipper.
+	// Skipper lets requests through unchecked, though without their token;
+	// Echo's middleware.Skipper fits. Default nil.
 	Skipper func(c echo.Context) bool
 
-	// UserHeader, TokenHeader, Realm and BasicAuth are the fields of the
-	// same names of middleware.Config: where the credentials are read, and
-	// how a 401 challenges.
-	// Optional. Defaults "X-Fixie-User", "X-Fixie-Token", "fixie", false.
+	// Defaults "X-Fixie-User", "X-Fixie-Token", "fixie", false.
 	UserHeader, TokenHeader, Realm string
 	BasicAuth                      bool
 
-	// ErrorHandler turns a request that was not accepted into the error the
-	// middleware returns to Echo. err is as for middleware.Config's
-	// ErrorHandler, and the WWW-Authenticate challenge is set on the
-	// response header likewise.
-	// Optional. Default: an *echo.HTTPError with code 401 and message
-	// "Unauthorized", or 500 and "Credentials could not be verified" for
-	// an err wrapping middleware.ErrVerifyFailed, with err as its Internal
-	// error.
+	// ErrorHandler returns the error for Echo to answer; err and the
+	// challenge are as for middleware.Config. Default: an *echo.HTTPError
+	// 401 "Unauthorized", or 500 "Credentials could not be verified" for
+	// middleware.ErrVerifyFailed, with err as Internal.
 	ErrorHandler func(err error, c echo.Context) error
 
-	// OnOutcome is called as middleware.Config's OnOutcome is, with the
-	// Echo context.
-	// Optional. Default nil.
-	OnOutcome func(c echo.Context, o middleware.Outcome)
+	OnOutcome func(c echo.Context, o middleware.Outcome) // Default nil.
 }
 
 // credentials returns the fields of cfg that the decision reads.
