@@ -15,27 +15,23 @@ import (
 // An Option configures an interceptor.
 type Option func(*door)
 
-// WithSkip lets through unchecked the calls for which skip reports true;
-// fullMethod is the call's "/package.Service/Method". Their incoming
-// metadata still loses the token and any key that reads as a credential
-// key, and their context holds no user.
+// WithSkip lets through unchecked, and without a user, the calls whose
+// "/package.Service/Method" skip reports true for; their incoming metadata
+// still loses the token and look-alike keys.
 func WithSkip(skip func(ctx context.Context, fullMethod string) bool) Option {
 	return func(d *door) { d.skip = skip }
 }
 
-// WithOnOutcome has f called with every call's decision, before the
-// handler runs or the call is refused: ctx is the call's context as it
-// came, fullMethod its method. o never holds the token; o.Err, which tells
-// whether a user exists, is for logs, not for the client. o.Elapsed is
-// measured.
+// WithOnOutcome has f called with every call's context, method and
+// decision, before the handler runs or the call is refused. o never holds
+// the token; o.Err tells whether a user exists and is for logs only.
 func WithOnOutcome(f func(ctx context.Context, fullMethod string, o middleware.Outcome)) Option {
 	return func(d *door) { d.onOutcome = f }
 }
 
 // UnaryServerInterceptor returns an interceptor that runs a unary call's
-// handler only for valid credentials in its metadata, as the package
-// documentation describes. It panics, when called and not on a call, if v
-// is nil or a nil pointer, as middleware.Auth does.
+// handler only for valid credentials, as the package documentation says.
+// It panics at once if v is nil or a nil pointer.
 func UnaryServerInterceptor(v middleware.Verifier, opts ...Option) grpc.UnaryServerInterceptor {
 	d := newDoor(v, opts)
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
@@ -47,9 +43,8 @@ func UnaryServerInterceptor(v middleware.Verifier, opts ...Option) grpc.UnarySer
 	}
 }
 
-// StreamServerInterceptor is [UnaryServerInterceptor] for streaming calls:
-// the handler's stream has the context that carries the user and the
-// metadata without the token.
+// StreamServerInterceptor is [UnaryServerInterceptor] for streams: the
+// handler's stream context carries the user, and metadata without the token.
 func StreamServerInterceptor(v middleware.Verifier, opts ...Option) grpc.StreamServerInterceptor {
 	d := newDoor(v, opts)
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
@@ -84,9 +79,8 @@ func newDoor(v middleware.Verifier, opts []Option) *door {
 	return d
 }
 
-// admit decides the call whose context is ctx. It returns the context for
-// the handler, whose incoming metadata is a copy without the token, or the
-// error that ends the call.
+// admit returns the handler's context, with a copy of the metadata without
+// the token, or the error that ends the call.
 func (d *door) admit(ctx context.Context, method string) (context.Context, error) {
 	// A copy, with lower-case keys: the metadata in ctx is not ours to change.
 	md, _ := metadata.FromIncomingContext(ctx)
@@ -123,7 +117,7 @@ func (d *door) admit(ctx context.Context, method string) (context.Context, error
 	return nil, status.Error(codes.Unauthenticated, middleware.ErrInvalidCredentials.Error())
 }
 
-// serverStream is a stream whose context is the one admit made.
+// serverStream is a stream with the context admit made.
 type serverStream struct {
 	grpc.ServerStream
 	ctx context.Context
