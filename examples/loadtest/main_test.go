@@ -79,6 +79,7 @@ func TestRunCatchesWrongAnswers(t *testing.T) {
 		verifier func(c *cache.Cache) middleware.Verifier
 		opts     []cache.Option
 		check    func(t *testing.T, w Wrong, out string)
+		caught   func(w Wrong) bool // what check asserts, as a condition
 	}{
 		{
 			name:     "keeps accepting revoked tokens",
@@ -87,6 +88,7 @@ func TestRunCatchesWrongAnswers(t *testing.T) {
 				assert.Positive(t, w.AcceptedRevoked, out)
 				assert.Zero(t, w.RefusedValid, out)
 			},
+			caught: func(w Wrong) bool { return w.AcceptedRevoked > 0 },
 		},
 		{
 			name:     "never sees edits on disk",
@@ -96,6 +98,7 @@ func TestRunCatchesWrongAnswers(t *testing.T) {
 				assert.Positive(t, w.AcceptedRevoked, out)
 				assert.Positive(t, w.RefusedValid, out)
 			},
+			caught: func(w Wrong) bool { return w.AcceptedRevoked > 0 && w.RefusedValid > 0 },
 		},
 		{
 			name:     "fails some verifications",
@@ -104,6 +107,7 @@ func TestRunCatchesWrongAnswers(t *testing.T) {
 				assert.Positive(t, w.ServerErrors, out)
 				assert.Zero(t, w.AcceptedRevoked+w.RefusedValid, out)
 			},
+			caught: func(w Wrong) bool { return w.ServerErrors > 0 },
 		},
 	}
 	for _, tt := range tests {
@@ -118,8 +122,16 @@ func TestRunCatchesWrongAnswers(t *testing.T) {
 
 			cfg := testConfig()
 			cfg.URL, cfg.Dir = ts.URL, dir
+			// Which requests meet a change is up to the scheduler: on a
+			// busy machine a short run may send too few of them. A run
+			// that catches nothing is run again, up to three runs.
 			rep, out := testRun(t, cfg)
-
+			for range 2 {
+				if tt.caught(rep.Wrong) {
+					break
+				}
+				rep, out = testRun(t, cfg)
+			}
 			tt.check(t, rep.Wrong, out)
 			assert.True(t, rep.Failed(), out)
 			assert.Contains(t, out, "\nFAIL: ")
