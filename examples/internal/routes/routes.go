@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 
 	"github.com/fixiecreds/fixiecreds/examples/internal/servemain"
@@ -50,14 +51,23 @@ func index(w http.ResponseWriter, r *http.Request) {
 
 // Index returns the text of an example server's public index, for a
 // request to host; framework, if not empty, names what the server is
-// written with.
+// written with. A host that is not a plain name or address, with its
+// port, is not copied into the commands shown (a client chooses it, and
+// a reader may paste them into a shell): they then say HOST.
 func Index(framework, host string) string {
 	title := "fixiecreds example server"
 	if framework != "" {
 		title += " (" + framework + ")"
 	}
+	if !plainHost.MatchString(host) {
+		host = "HOST"
+	}
 	return title + strings.ReplaceAll(indexText, "HOST", host)
 }
+
+// plainHost matches a host name or an IP address (IPv6 in brackets),
+// with an optional port.
+var plainHost = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]+)?$`)
 
 const indexText = `
 
