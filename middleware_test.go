@@ -292,6 +292,10 @@ func TestEndToEndConcurrentClients(t *testing.T) {
 			for i := range tokens {
 				tokens[i] = app.token("/register", fmt.Sprintf("%s-%d", name, i), "s@example.org")
 			}
+			// The route's cache learns of them from the directory's watch.
+			for i, token := range tokens {
+				app.eventually(fmt.Sprintf("%s-%d", name, i), token, http.StatusOK, "registered token refused")
+			}
 			churn := name + "-churn"
 			app.token("/register", churn, "c@example.org")
 
