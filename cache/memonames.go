@@ -96,8 +96,10 @@ func (m *memo) listNames(ctx context.Context, s Store) bool {
 }
 
 // lister keeps the shards' name sets listed while the feed reports, until
-// ctx ends: it lists when asked (see relistSoon), and again each poll
-// interval while some shard's set is missing.
+// ctx ends: it lists when asked (see relistSoon), and again while some
+// shard's set is missing (a change came during the listing), after ten
+// times what the listing took, at least the trust window and at most the
+// poll interval, so that listing takes at most a tenth of its time.
 func (m *memo) lister(ctx context.Context, s Store) {
 	retry := time.NewTimer(m.poll)
 	defer retry.Stop()
@@ -111,13 +113,14 @@ func (m *memo) lister(ctx context.Context, s Store) {
 		if !m.trusted.Load() {
 			continue
 		}
+		start := time.Now()
 		listCtx, cancel := context.WithTimeout(ctx, m.poll)
 		complete := m.listNames(listCtx, s)
 		cancel()
 		if complete {
 			retry.Stop()
 		} else {
-			retry.Reset(m.poll)
+			retry.Reset(min(max(10*time.Since(start), m.window), m.poll))
 		}
 	}
 }
