@@ -18,7 +18,8 @@ func TestFailedOperationsKeepTheCache(t *testing.T) {
 	require.NoError(t, err)
 	waitFor(t, "the watcher", c.memo.trusted.Load)
 	// The registration's own change event drops alice's entry when it
-	// arrives: wait until verifying her reads nothing.
+	// arrives: let it arrive, then wait until verifying her reads nothing.
+	drainEvents(t, c)
 	waitFor(t, "alice cached", func() bool {
 		before := cs.readsOf("alice")
 		ok, err := c.Verify("alice", token)

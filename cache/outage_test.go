@@ -132,6 +132,7 @@ func TestContextEndsStoreCalls(t *testing.T) {
 	assertVerifies(t, c, "alice", alice)
 	waitFor(t, "the watcher", c.memo.trusted.Load)
 	waitCaughtUp(t, c)
+	drainEvents(t, c) // the registration's event, which drops alice's entry
 	waitFor(t, "alice cached", func() bool {
 		assertVerifies(t, c, "alice", alice)
 		u, _ := cached(c, "alice")
