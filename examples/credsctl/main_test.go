@@ -114,7 +114,7 @@ func TestCredsctlExitCodes(t *testing.T) {
 		{"wrong token", "00ff", []string{"verify", "alice"}, 1, `token refused for "alice"`},
 		{"malformed token", "not-hex", []string{"verify", "alice"}, 1, `token refused for "alice": it is not a token`},
 		{"token with the quotes jq prints", `"` + token + `"`, []string{"verify", "alice"}, 1, "leave out quotes, a 0x and spaces"},
-		{"token too long", token + "0", []string{"verify", "alice"}, 1, "at most 40 of them"},
+		{"token too long", "1" + token, []string{"verify", "alice"}, 1, "at most 40 of them"},
 		{"verify unknown user", token, []string{"verify", "bob"}, 1, `user "bob" is not registered`},
 		{"register taken", "", []string{"register", "alice", "a@example.org"}, 1, `user "alice" is already registered`},
 		{"reset other email", "", []string{"reset", "alice", "eve@example.org"}, 1, `"eve@example.org" is not the email registered for "alice"`},
