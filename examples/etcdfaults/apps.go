@@ -32,26 +32,32 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // An app is one examples/etcdserver process.
 type app struct {
-	i      int
-	bin    string
-	args   []string // without -addr
-	addr   string   // host:port, kept across restarts
-	base   string   // http://addr
-	log    string
-	proc   *child
-	hc     *http.Client // the load's connections
-	paused atomic.Bool  // SIGSTOPped: its /healthz times mean nothing
-	kids   *children
+	i       int
+	bin     string
+	args    []string // without -addr
+	addr    string   // host:port, kept across restarts
+	base    string   // http://addr
+	metrics string   // http://host:port of its /metrics, kept across restarts
+	log     string
+	proc    *child
+	hc      *http.Client // the load's connections
+	paused  atomic.Bool  // SIGSTOPped: its /healthz times mean nothing
+	kids    *children
 }
 
 // startApp starts server i of the run on endpoints, on a free port, and
 // waits until it listens.
 func startApp(ctx context.Context, kids *children, bin, dir string, i int, endpoints string) (*app, error) {
+	metrics, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
 	a := &app{
-		i:   i,
-		bin: bin,
+		i:       i,
+		bin:     bin,
+		metrics: "http://" + metrics,
 		args: []string{
-			"-etcd", endpoints, "-etcd-prefix", etcdPrefix, "-metrics",
+			"-etcd", endpoints, "-etcd-prefix", etcdPrefix, "-metrics-addr", metrics,
 			// One client, the load, resets far more often than the
 			// service lets one client do.
 			"-register-limit", "off", "-reset-limit", "off", "-reset-user-limit", "off",
@@ -143,7 +149,7 @@ type usage struct {
 func (a *app) usage(ctx context.Context) (usage, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.base+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.metrics+"/metrics", nil)
 	if err != nil {
 		return usage{}, err
 	}
