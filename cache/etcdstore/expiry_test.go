@@ -62,6 +62,10 @@ func TestServersShareExpiry(t *testing.T) {
 	u, err := a.LoadUser("soon")
 	require.NoError(t, err)
 	for i, s := range cs {
+		waitFor(t, fmt.Sprintf("server %d to learn of the user", i), func() bool {
+			_, err := s.Verify("soon", soon)
+			return !errors.Is(err, cache.ErrNotRegistered)
+		})
 		assertByClock(t, s, "soon", soon, u.Expires, fmt.Sprintf("server %d, before the expiry", i))
 	}
 	for i, s := range cs {
