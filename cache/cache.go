@@ -107,9 +107,10 @@ func openDirStore(dir string, cfg config) (*dirStore, error) {
 }
 
 // Open returns a Cache on the store s. Unless WithWatch(false), it starts
-// the store's change feed (see [Store.Watch]); until the feed reports, and
-// whenever it stops, a cached record is trusted for at most the poll
-// interval. Records are read lazily, on first use. Closing the Cache
+// the store's change feed (see [Store.Watch]); until the feed reports, a
+// cached record is trusted for at most the poll interval, and whenever it
+// stops, for the trust window past its read. Records are read lazily, on
+// first use. Closing the Cache
 // stops the feed; it does not close s or what s holds.
 func Open(s Store, opts ...Option) (*Cache, error) {
 	if s == nil {

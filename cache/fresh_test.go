@@ -168,3 +168,76 @@ func TestFloodOfFreshNames(t *testing.T) {
 	writeOther(t, dir, "fresh7", tokB)
 	waitFor(t, "the new record", func() bool { return accepts(c, "fresh7", tokB) })
 }
+
+// heldFeedStore never starts its store's watch: it hands the cache's
+// feed to the test, which reports for it, so that records change on the
+// disk unseen whatever the test says of the feed.
+type heldFeedStore struct {
+	Store
+	feed Feed
+}
+
+func (s *heldFeedStore) Watch(feed Feed, _ FeedTiming) (stop func()) {
+	s.feed = feed
+	return func() {}
+}
+
+func withHeldFeed(hs **heldFeedStore) Option {
+	return func(c *config) error {
+		wrap := c.wrapStore
+		c.wrapStore = func(s Store) Store {
+			if wrap != nil {
+				s = wrap(s)
+			}
+			*hs = &heldFeedStore{Store: s}
+			return *hs
+		}
+		return nil
+	}
+}
+
+// TestFeedDownTrustsTheReadOnly: a feed that has reported and is then
+// lost leaves each entry trusted for the trust window past its read, not
+// the poll interval: a process paused while its feed was down answers
+// nothing read before the pause. A store that has never reported, or
+// polls by its own choice, is trusted for the poll interval.
+func TestFeedDownTrustsTheReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	writeOther(t, dir, "alice", tokA)
+	var hs *heldFeedStore
+	c, cs := newCountingCache(t, dir, withHeldFeed(&hs))
+	window, poll := c.memo.window, c.memo.poll
+	require.Less(t, 2*window, poll)
+
+	// Never reported: the poll interval.
+	require.True(t, accepts(c, "alice", tokA))
+	writeOther(t, dir, "alice", tokB)
+	cs.clock.advance(poll - window)
+	assert.True(t, accepts(c, "alice", tokA), "within the poll interval of the read, before the feed ever reported")
+	cs.clock.advance(window)
+	assert.True(t, accepts(c, "alice", tokB), "past the poll interval")
+
+	// Reporting, then down.
+	hs.feed.Reporting(true)
+	hs.feed.CaughtUp(time.Now())
+	hs.feed.Reporting(false)
+	cs.clock.advance(window)
+	reads := cs.readsOf("alice")
+	require.True(t, accepts(c, "alice", tokB))
+	require.Equal(t, reads+1, cs.readsOf("alice"), "a window past the read, the feed down: read again")
+	writeOther(t, dir, "alice", tokC)
+	cs.clock.advance(window - 1)
+	assert.True(t, accepts(c, "alice", tokB), "within the window of the read, while the feed is down")
+	assert.Equal(t, reads+1, cs.readsOf("alice"), "an answer from memory within the window")
+	cs.clock.advance(1)
+	assert.True(t, rejects(c, "alice", tokB), "the old token, a window after the read, the feed down")
+	assert.True(t, accepts(c, "alice", tokC), "the new token, read again")
+
+	// Polling by the store's choice: the poll interval again.
+	c.memo.watchOff()
+	writeOther(t, dir, "alice", tokA)
+	cs.clock.advance(poll - 1)
+	assert.True(t, accepts(c, "alice", tokC), "within the poll interval of the read, polling by choice")
+	cs.clock.advance(1)
+	assert.True(t, accepts(c, "alice", tokA), "past the poll interval, polling by choice")
+}

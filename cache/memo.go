@@ -89,8 +89,11 @@ type memo struct {
 
 	// trusted is set while the store's feed reports changes; caughtUp
 	// is then the memo clock of the latest moment before which the feed
-	// is known to have reported every change (see memo.fresh).
+	// is known to have reported every change. polling is set until the
+	// feed first reports, and once the store polls by its own choice
+	// (see memo.fresh).
 	trusted  atomic.Bool
+	polling  atomic.Bool
 	caughtUp atomic.Int64
 
 	relist chan struct{} // asks the lister to list names; see memonames.go
@@ -255,6 +258,7 @@ func newMemo(maxUsers, maxUnknown int, t FeedTiming, clock func() time.Duration)
 		relist:  make(chan struct{}, 1),
 	}
 	m.caughtUp.Store(noProof)
+	m.polling.Store(true)
 	return m
 }
 
@@ -272,13 +276,19 @@ func (m *memo) now() int64 { return int64(m.clock()) }
 // window after the later of read and the moment the feed last caught up:
 // trust rests on proof that every change up to a recent moment has been
 // seen, never on the absence of news, which a paused process or a starved
-// watch would also show. Otherwise, or if pollOnly, it may for poll
-// after read.
+// watch would also show. While a feed that reported is down, it may for
+// window after read: the read is then the only proof. Only while the
+// store polls (its feed has never reported, or is off by the store's
+// choice), or if pollOnly, may it for poll after read.
 func (m *memo) fresh(now, read int64, pollOnly bool) bool {
-	if pollOnly || !m.trusted.Load() {
+	if pollOnly || m.polling.Load() {
 		return now-read < int64(m.poll)
 	}
-	return now-max(read, m.caughtUp.Load()) < int64(m.window)
+	proof := read
+	if m.trusted.Load() {
+		proof = max(read, m.caughtUp.Load())
+	}
+	return now-proof < int64(m.window)
 }
 
 // lookup returns the cached entry for user, or absent when the user is
@@ -388,9 +398,11 @@ func (m *memo) ChangedAll() {
 
 // Reporting implements [Feed]: while on, entries are trusted as long as
 // the feed keeps catching up (see memo.fresh). A proof given before the
-// feed stopped reporting proves nothing after it.
+// feed stopped reporting proves nothing after it; once it has reported,
+// the store no longer counts as polling.
 func (m *memo) Reporting(on bool) {
 	if on {
+		m.polling.Store(false)
 		m.relistSoon()
 	} else {
 		m.caughtUp.Store(noProof)
@@ -422,6 +434,7 @@ func (m *memo) watchOff() {
 	m.stats.lastReported.Store(0)
 	m.trusted.Store(false)
 	m.caughtUp.Store(noProof)
+	m.polling.Store(true)
 	m.dropNames()
 }
 

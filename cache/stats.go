@@ -39,8 +39,9 @@ type Stats struct {
 	UserEvictions, UnknownEvictions uint64
 
 	// FeedReporting reports whether the store's change feed reports
-	// changes now; while it does not, entries are trusted for the poll
-	// interval only.
+	// changes now; while a feed that reported does not, an entry is
+	// trusted for the trust window past its read only, and while the
+	// store polls, for the poll interval.
 	FeedReporting bool
 
 	// FeedLastReported is when the feed was last known to report: the

@@ -141,18 +141,17 @@ func (w *watch) confirm(at time.Time) {
 }
 
 // lose tells the feed that changes may go unreported. It first drops
-// every entry: the cache trusts an entry for the poll interval after its
-// read once the feed stops reporting, which would give back trust that
-// the window had taken from entries read before the loss (a process
-// paused for less than the poll interval would answer from them).
+// every entry, so that what the feed proved before the loss serves
+// nothing after it: the cache then trusts an entry for the trust window
+// past its read only.
 func (w *watch) lose(why string) {
 	if w.reporting {
 		w.reporting = false
 		w.lostAt = time.Now()
 		w.feed.ChangedAll()
 		w.feed.Reporting(false)
-		w.log.Warn("etcdstore: change feed lost; cached records are read again, then trusted for the poll interval only",
-			zap.String("reason", why), zap.Duration("poll", w.poll))
+		w.log.Warn("etcdstore: change feed lost; cached records are read again, then trusted for the trust window only",
+			zap.String("reason", why), zap.Duration("window", w.window))
 	}
 }
 

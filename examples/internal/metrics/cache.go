@@ -37,7 +37,7 @@ func newCacheCollector(stats func() cache.Stats) *CacheCollector {
 		entries:       desc("entries", "Entries held now, by map: registered users, and names known to have no record.", "map"),
 		maxEntries:    desc("max_entries", "Bound of each map.", "map"),
 		evictions:     desc("evictions_total", "Entries dropped to make room under the bounds, by map.", "map"),
-		feedReporting: desc("feed_reporting", "1 while the store's change feed reports changes, else 0 (entries are then trusted for the poll interval only)."),
+		feedReporting: desc("feed_reporting", "1 while the store's change feed reports changes, else 0 (entries are then trusted for the trust window past their read, or the poll interval while the store is polled)."),
 		feedLastReported: desc("feed_last_reported_timestamp_seconds",
 			"When the change feed was last known to report, in Unix seconds; 0 if it never did."),
 	}

@@ -126,7 +126,7 @@ fixiecreds_cache_evictions_total{map="users"} 5
 # HELP fixiecreds_cache_feed_last_reported_timestamp_seconds When the change feed was last known to report, in Unix seconds; 0 if it never did.
 # TYPE fixiecreds_cache_feed_last_reported_timestamp_seconds gauge
 fixiecreds_cache_feed_last_reported_timestamp_seconds 1.7000000005e+09
-# HELP fixiecreds_cache_feed_reporting 1 while the store's change feed reports changes, else 0 (entries are then trusted for the poll interval only).
+# HELP fixiecreds_cache_feed_reporting 1 while the store's change feed reports changes, else 0 (entries are then trusted for the trust window past their read, or the poll interval while the store is polled).
 # TYPE fixiecreds_cache_feed_reporting gauge
 fixiecreds_cache_feed_reporting 0
 # HELP fixiecreds_cache_hits_total Lookups answered from memory (an estimate: one in 64 is counted, as 64).
