@@ -54,8 +54,9 @@
 // A server learns of a reset made through another from etcd's watch,
 // milliseconds later, and may answer from its cache within the trust
 // window (100 ms, cache.WithTrustWindow) of its last proof that it had
-// caught up: a 200 sent less than that after the acknowledgement is
-// counted apart ("200 in window"), not as wrong. Requests presenting a
+// caught up: a 200 for the old token, or a 401 for the new one, sent
+// less than that after the acknowledgement is counted apart ("in
+// window"), not as wrong. Requests presenting a
 // token whose reset is in flight, or of unknown outcome, are counted as
 // changing.
 //

@@ -17,7 +17,8 @@ const keepRevoked = 4
 // the servers keep the default). A server learns of a reset made through
 // another one from etcd's watch, a few milliseconds later: a request sent
 // within this window of the reset's acknowledgement may still be
-// accepted, one sent later must not.
+// answered as before it (the old token accepted, the new one refused),
+// one sent later must not.
 const trustWindow = 100 * time.Millisecond
 
 // An account is one user as the ledger knows it. Its fields are guarded
@@ -29,10 +30,11 @@ type account struct {
 	// fault resets it itself.
 	held bool
 
-	// current is the token in force since a reset was acknowledged; ""
-	// after a reset whose outcome is unknown, until the next one is
-	// acknowledged.
-	current string
+	// current is the token in force since a reset was acknowledged, at
+	// currentAt; "" after a reset whose outcome is unknown, until the
+	// next one is acknowledged.
+	current   string
+	currentAt time.Time
 
 	// revoked are tokens whose revocation was acknowledged, newest last,
 	// and when.
@@ -83,11 +85,13 @@ type ticket struct {
 	revoked   bool
 	revokedAt time.Time
 
-	// current: the token was in force, with no reset in flight, when
-	// the request was sent; a 401 is wrong unless a reset began since
-	// (resets tells).
-	current bool
-	resets  uint64
+	// current: the token was in force, since currentAt, with no reset
+	// in flight, when the request was sent; a 401 is wrong unless a
+	// reset began since (resets tells) or the request was sent within
+	// trustWindow of currentAt.
+	current   bool
+	currentAt time.Time
+	resets    uint64
 }
 
 // ticket returns a ticket for a's newest revoked token if revoked is true,
@@ -105,7 +109,7 @@ func (l *ledger) ticket(a *account, revoked bool) (ticket, bool) {
 	if a.current == "" {
 		return ticket{}, false
 	}
-	return ticket{a: a, token: a.current, current: !a.resetting, resets: a.resets}, true
+	return ticket{a: a, token: a.current, current: !a.resetting, currentAt: a.currentAt, resets: a.resets}, true
 }
 
 // A verdict is the judgement of one answer.
@@ -118,12 +122,13 @@ const (
 	transport                   // no answer: connection refused or cut, time out
 	other                       // any other status
 	acceptedLate                // 200 for a token revoked less than trustWindow before the request was sent
+	refusedLate                 // 401 for a token in force since less than trustWindow before the request was sent
 	wrongAccept                 // 200 for a token revoked trustWindow or more before the request was sent
-	wrongRefuse                 // 401 for a token in force before the request was sent and until the answer
+	wrongRefuse                 // 401 for a token in force from trustWindow before the request was sent until the answer
 	nVerdicts
 )
 
-var verdictNames = [nVerdicts]string{"200", "401", "500", "no answer", "other", "200 in window", "wrong 200", "wrong 401"}
+var verdictNames = [nVerdicts]string{"200", "401", "500", "no answer", "other", "200 in window", "401 in window", "wrong 200", "wrong 401"}
 
 func (v verdict) String() string { return verdictNames[v] }
 
@@ -150,6 +155,9 @@ func (l *ledger) judge(t ticket, sent time.Time, code int) (v verdict, served bo
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if t.current && t.a.resets == t.resets {
+			if sent.Sub(t.currentAt) < trustWindow {
+				return refusedLate, false
+			}
 			return wrongRefuse, false
 		}
 		return refused, false
@@ -187,6 +195,7 @@ func (l *ledger) endReset(a *account, token string) {
 	}
 	l.issued = append(l.issued, token)
 	now := time.Now()
+	a.currentAt = now
 	for _, t := range a.limbo {
 		a.revoked = append(a.revoked, revocation{t, now})
 	}
@@ -203,6 +212,7 @@ func (l *ledger) registered(a *account, token string) {
 	defer l.mu.Unlock()
 	l.issued = append(l.issued, token)
 	a.current = token
+	a.currentAt = time.Now()
 }
 
 // resetting reports whether a reset of a is in flight.

@@ -37,7 +37,7 @@ func TestJudgeCurrentToken(t *testing.T) {
 	l, a := newAccount(t)
 	tk := mustTicket(t, l, a, false)
 	assert.Equal(t, "t1", tk.token)
-	now := time.Now()
+	now := tk.currentAt.Add(trustWindow)
 
 	tests := []struct {
 		code   int
@@ -57,6 +57,20 @@ func TestJudgeCurrentToken(t *testing.T) {
 	}
 	_, ok := l.ticket(a, true)
 	assert.False(t, ok, "a revoked token before any reset")
+}
+
+// A 401 for a token that became current less than the trust window
+// before the request was sent is counted apart and is not wrong: the
+// server may not have learnt of the reset yet.
+func TestJudgeNewTokenInWindow(t *testing.T) {
+	l, a := newAccount(t)
+	reset(t, l, a, "t2")
+	tk := mustTicket(t, l, a, false)
+	v, _ := l.judge(tk, tk.currentAt.Add(trustWindow-time.Millisecond), 401)
+	assert.Equal(t, refusedLate, v, "sent at once after the acknowledgement")
+	assert.False(t, v.wrong())
+	v, _ = l.judge(tk, tk.currentAt.Add(trustWindow), 401)
+	assert.Equal(t, wrongRefuse, v, "sent a trust window after the acknowledgement")
 }
 
 // A reset acknowledged before a request was sent makes a 200 for the

@@ -34,7 +34,7 @@ type tally struct {
 	failSum  time.Duration
 	healthz  time.Duration // the slowest /healthz
 	unjudged int           // 200s and 401s for tokens that were changing
-	lateMax  time.Duration // of the 200s in window: the latest after the revocation
+	lateMax  time.Duration // of the answers in window: the latest after the reset's acknowledgement
 	acked    int           // resets acknowledged
 	unacked  int           // resets that failed or got no answer: their outcome is unknown
 }
@@ -77,6 +77,8 @@ func (r *recorder) add(phase, server int, user string, v verdict, served bool, s
 		p.failMax = max(p.failMax, took)
 	case v == acceptedLate:
 		p.lateMax = max(p.lateMax, sent.Sub(t.revokedAt))
+	case v == refusedLate:
+		p.lateMax = max(p.lateMax, sent.Sub(t.currentAt))
 	case v.wrong():
 		if len(r.wrong) < maxWrong {
 			wa := wrongAnswer{phase: phase, server: server, user: user, verdict: v, sent: sent, took: answered.Sub(sent)}
