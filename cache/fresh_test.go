@@ -17,17 +17,10 @@ type stallingStore struct {
 }
 
 func withStallingFeed(sf **stallFeed) Option {
-	return func(c *config) error {
-		wrap := c.wrapStore
-		c.wrapStore = func(s Store) Store {
-			if wrap != nil {
-				s = wrap(s)
-			}
-			*sf = &stallFeed{stalled: make(chan struct{}), release: make(chan struct{})}
-			return &stallingStore{Store: s, feed: *sf}
-		}
-		return nil
-	}
+	return withStoreWrapper(func(s Store) Store {
+		*sf = &stallFeed{stalled: make(chan struct{}), release: make(chan struct{})}
+		return &stallingStore{Store: s, feed: *sf}
+	})
 }
 
 func (s *stallingStore) Watch(feed Feed, timing FeedTiming) (stop func()) {
@@ -183,17 +176,10 @@ func (s *heldFeedStore) Watch(feed Feed, _ FeedTiming) (stop func()) {
 }
 
 func withHeldFeed(hs **heldFeedStore) Option {
-	return func(c *config) error {
-		wrap := c.wrapStore
-		c.wrapStore = func(s Store) Store {
-			if wrap != nil {
-				s = wrap(s)
-			}
-			*hs = &heldFeedStore{Store: s}
-			return *hs
-		}
-		return nil
-	}
+	return withStoreWrapper(func(s Store) Store {
+		*hs = &heldFeedStore{Store: s}
+		return *hs
+	})
 }
 
 // TestFeedDownTrustsTheReadOnly: a feed that has reported and is then

@@ -90,14 +90,22 @@ type countingStore struct {
 }
 
 func withCountingStore(cs **countingStore) Option {
+	return withStoreWrapper(func(s Store) Store {
+		*cs = &countingStore{Store: s, reads: map[string]int{}}
+		return *cs
+	})
+}
+
+// withStoreWrapper puts the store that wrap returns around the cache's
+// store, outside those of the options before it.
+func withStoreWrapper(wrap func(Store) Store) Option {
 	return func(c *config) error {
-		wrap := c.wrapStore
+		inner := c.wrapStore
 		c.wrapStore = func(s Store) Store {
-			if wrap != nil {
-				s = wrap(s)
+			if inner != nil {
+				s = inner(s)
 			}
-			*cs = &countingStore{Store: s, reads: map[string]int{}}
-			return *cs
+			return wrap(s)
 		}
 		return nil
 	}
