@@ -399,17 +399,21 @@ func (m *memo) ChangedAll() {
 // Reporting implements [Feed]: while on, entries are trusted as long as
 // the feed keeps catching up (see memo.fresh). A proof given before the
 // feed stopped reporting proves nothing after it; once it has reported,
-// the store no longer counts as polling.
+// the store no longer counts as polling. The names are listed again once
+// the feed is trusted: the lister lists only then, and a request made
+// before would be spent on a lister that finds it not yet trusted.
 func (m *memo) Reporting(on bool) {
 	if on {
 		m.polling.Store(false)
-		m.relistSoon()
 	} else {
 		m.caughtUp.Store(noProof)
 		m.dropNames()
 	}
 	if m.trusted.Swap(on) || on {
 		m.stats.lastReported.Store(time.Now().UnixNano())
+	}
+	if on {
+		m.relistSoon()
 	}
 }
 
