@@ -264,6 +264,12 @@ func (d *dirWatch) event(ev fsnotify.Event) {
 		return
 	}
 	if ev.Name == d.s.dir && ev.Op&(fsnotify.Remove|fsnotify.Rename) != 0 {
+		if d.healthy && d.stillWatched() {
+			// The event of a watch already replaced: the check found
+			// the path naming another directory, and watched that one,
+			// before this event, queued earlier, arrived.
+			return
+		}
 		// The watch went with the directory; until one is back, the
 		// cache checks the disk.
 		d.s.log.Warn("cache: credentials directory moved or removed; polling until it is back", "dir", d.s.dir)

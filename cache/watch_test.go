@@ -1192,3 +1192,42 @@ func TestWatchHotPath(t *testing.T) {
 	verifyAll()
 	assert.Equal(t, calls+2, reads(), "store calls once not watching")
 }
+
+// TestWatchIgnoresEventOfReplacedWatch: when the directory is renamed
+// away and another put in its place, the periodic check may watch the
+// new one before the old watch's event, queued earlier, is handled. That
+// event must not take down the new watch.
+func TestWatchIgnoresEventOfReplacedWatch(t *testing.T) {
+	t.Parallel()
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "creds")
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	s := newDirStore(dir, defaultConfig())
+	feed := &fakeFeed{}
+	d := &dirWatch{s: s, feed: feed, poll: time.Hour, window: time.Hour, served: s.addServed(), retry: time.NewTimer(time.Hour)}
+	d.start()
+	t.Cleanup(func() {
+		d.retry.Stop()
+		d.setHealthy(false)
+		d.dropMark()
+		if d.w != nil {
+			d.w.Close()
+		}
+	})
+	require.True(t, d.healthy, "the directory watched")
+
+	require.NoError(t, os.Rename(dir, filepath.Join(parent, "creds.old")))
+	require.NoError(t, os.Mkdir(dir, 0o700))
+	d.check()
+	require.True(t, d.healthy, "the new directory watched")
+	reports := len(feed.on)
+
+	d.event(fsnotify.Event{Name: dir, Op: fsnotify.Rename})
+	assert.True(t, d.healthy, "the old watch's late event took down the new one")
+	assert.Len(t, feed.on, reports, "the feed told of a loss")
+
+	require.NoError(t, os.Rename(dir, filepath.Join(parent, "creds.gone")))
+	d.event(fsnotify.Event{Name: dir, Op: fsnotify.Rename})
+	assert.False(t, d.healthy, "the directory watched renamed away")
+	assert.Equal(t, []bool{false}, feed.on[reports:], "the feed told of the loss")
+}
