@@ -107,10 +107,10 @@ func openDirStore(dir string, cfg config) (*dirStore, error) {
 }
 
 // Open returns a Cache on the store s. Unless WithWatch(false), it starts
-// the store's change feed (see [Store.Watch]); until the feed reports, a
-// cached record is trusted for at most the poll interval, and whenever it
-// stops, for the trust window past its read. Records are read lazily, on
-// first use. Closing the Cache
+// the store's change feed (see [Store.Watch]); while the feed does not
+// report, a cached record is trusted for the trust window past its read
+// (a directory, polled until its feed reports, for the poll interval).
+// Records are read lazily, on first use. Closing the Cache
 // stops the feed; it does not close s or what s holds.
 func Open(s Store, opts ...Option) (*Cache, error) {
 	if s == nil {
@@ -139,6 +139,13 @@ func open(s Store, cfg config) *Cache {
 		rand:   cfg.rand,
 	}
 	if cfg.watch {
+		if dir == "" {
+			// Only a directory may be unwatchable by nature (a network
+			// file system) and so polled until its feed reports; any
+			// other store is trusted for the window past each read
+			// until then.
+			c.memo.polling.Store(false)
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		listed := make(chan struct{})
 		go func() {

@@ -219,11 +219,36 @@ func TestFeedDownTrustsTheReadOnly(t *testing.T) {
 	assert.True(t, rejects(c, "alice", tokB), "the old token, a window after the read, the feed down")
 	assert.True(t, accepts(c, "alice", tokC), "the new token, read again")
 
-	// Polling by the store's choice: the poll interval again.
+	// Polling by the store's choice: the poll interval again, for
+	// records read from then on.
 	c.memo.watchOff()
+	reads = cs.readsOf("alice")
+	require.True(t, accepts(c, "alice", tokC))
+	require.Equal(t, reads+1, cs.readsOf("alice"), "read again once polling: what was read while the feed was down gains no trust")
 	writeOther(t, dir, "alice", tokA)
 	cs.clock.advance(poll - 1)
 	assert.True(t, accepts(c, "alice", tokC), "within the poll interval of the read, polling by choice")
 	cs.clock.advance(1)
 	assert.True(t, accepts(c, "alice", tokA), "past the poll interval, polling by choice")
+}
+
+// TestFeedNeverReportedOnAnotherStore: only a directory is polled until
+// its feed first reports; on any other store (etcd, whose watch may not
+// be created yet) an entry is trusted for the window past its read.
+func TestFeedNeverReportedOnAnotherStore(t *testing.T) {
+	dir := t.TempDir()
+	writeOther(t, dir, "alice", tokA)
+	ds, err := openDirStore(dir, defaultConfig())
+	require.NoError(t, err)
+	clk := &testClock{}
+	c, err := Open(&heldFeedStore{Store: ds}, withClock(clk))
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+
+	require.True(t, accepts(c, "alice", tokA))
+	writeOther(t, dir, "alice", tokB)
+	clk.advance(c.memo.window - 1)
+	assert.True(t, accepts(c, "alice", tokA), "within the window of the read")
+	clk.advance(1)
+	assert.True(t, accepts(c, "alice", tokB), "a window past the read, the feed never reported")
 }

@@ -438,6 +438,9 @@ func (m *memo) watchOff() {
 	m.stats.lastReported.Store(0)
 	m.trusted.Store(false)
 	m.caughtUp.Store(noProof)
+	// Entries read while the feed was down were trusted for the window
+	// past their read: polling must not extend that to the poll interval.
+	m.ChangedAll()
 	m.polling.Store(true)
 	m.dropNames()
 }

@@ -111,8 +111,9 @@ func WithWatch(on bool) Option {
 }
 
 // WithPollInterval sets how long a cached record is trusted while the
-// store is polled (no change feed, or one that never reported), and how
-// often the store tries to report again; the default is 1 s.
+// store is polled (WithWatch(false), a directory that cannot be
+// watched), and how often the store tries to report again; the default
+// is 1 s.
 func WithPollInterval(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {

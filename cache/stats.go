@@ -24,9 +24,8 @@ type Stats struct {
 	// that could not be parsed.
 	Loads, LoadErrors uint64
 
-	// OutageAnswers counts answers given from entries past the poll
-	// interval because the store could not be read (see
-	// [WithOutageGrace]).
+	// OutageAnswers counts answers given from entries no longer trusted
+	// because the store could not be read (see [WithOutageGrace]).
 	OutageAnswers uint64
 
 	// Users and Unknown are the entries held now: registered users, and

@@ -88,10 +88,11 @@ type Store interface {
 	// soon as the store learns of it; and that every change made before
 	// some moment after the feed last stopped reporting (after Watch was
 	// called, at first) has been reported before it, if need be by
-	// ChangedAll. Until a feed first reports, the cache trusts an entry
-	// for timing.Poll past its read, as a store that cannot watch is
-	// polled; once it has reported, while it does not, for timing.Window
-	// past its read only, so that a feed lost never widens trust. A store must call
+	// ChangedAll. While the feed does not report, before it first does
+	// or after, the cache trusts an entry for timing.Window past its read
+	// only, so that a feed lost never widens trust (the cache's own
+	// directory store, which may be unwatchable by nature, is polled
+	// until its feed first reports: timing.Poll). A store must call
 	// Reporting(false) no later than timing.Poll after the moment from
 	// which a change may go unreported (a connection that went silent must
 	// be noticed within it), and should try to report again at least once
@@ -120,7 +121,8 @@ type Store interface {
 // FeedTiming tells a [Store] how fresh the cache needs its change feed.
 type FeedTiming struct {
 	// Poll is how long an entry is trusted past its read while the store
-	// polls: before its feed first reports (see WithPollInterval).
+	// is polled: with WithWatch(false), or a directory that is not
+	// watched (see WithPollInterval).
 	Poll time.Duration
 
 	// Window is how long after the feed last caught up an entry is

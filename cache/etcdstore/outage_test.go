@@ -87,7 +87,7 @@ func TestEtcdRestart(t *testing.T) {
 	newer, err := a.Reset("alice", "a@b.org")
 	require.NoError(t, err)
 	waitVerify(t, b, "alice", token, false, nil, "the other server to refuse the token reset after the outage")
-	assertVerify(t, b, "alice", newer, true, nil, "the new token, after the outage")
+	waitVerify(t, b, "alice", newer, true, nil, "the new token, after the outage")
 }
 
 // TestOutagesLeakNothing: etcd goes down and comes back, again and

@@ -33,7 +33,7 @@ func newCacheCollector(stats func() cache.Stats) *CacheCollector {
 		misses:        desc("misses_total", "Lookups that had to read the store."),
 		loads:         desc("loads_total", "Reads of the store made to fill the cache."),
 		loadErrors:    desc("load_errors_total", "Reads of the store that failed or found a record that could not be parsed."),
-		outageAnswers: desc("outage_answers_total", "Answers given from entries past the poll interval because the store could not be read (WithOutageGrace)."),
+		outageAnswers: desc("outage_answers_total", "Answers given from entries no longer trusted because the store could not be read (WithOutageGrace)."),
 		entries:       desc("entries", "Entries held now, by map: registered users, and names known to have no record.", "map"),
 		maxEntries:    desc("max_entries", "Bound of each map.", "map"),
 		evictions:     desc("evictions_total", "Entries dropped to make room under the bounds, by map.", "map"),

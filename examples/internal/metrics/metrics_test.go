@@ -145,7 +145,7 @@ fixiecreds_cache_max_entries{map="users"} 100000
 # HELP fixiecreds_cache_misses_total Lookups that had to read the store.
 # TYPE fixiecreds_cache_misses_total counter
 fixiecreds_cache_misses_total 7
-# HELP fixiecreds_cache_outage_answers_total Answers given from entries past the poll interval because the store could not be read (WithOutageGrace).
+# HELP fixiecreds_cache_outage_answers_total Answers given from entries no longer trusted because the store could not be read (WithOutageGrace).
 # TYPE fixiecreds_cache_outage_answers_total counter
 fixiecreds_cache_outage_answers_total 2
 `
