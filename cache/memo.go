@@ -440,9 +440,9 @@ func (m *memo) watchOff() {
 	m.caughtUp.Store(noProof)
 	// Entries read while the feed was down were trusted for the window
 	// past their read: polling must not extend that to the poll interval.
+	// ChangedAll forgets the names listed too.
 	m.ChangedAll()
 	m.polling.Store(true)
-	m.dropNames()
 }
 
 // sizes returns how many users and unknown names are cached.
